@@ -1,0 +1,197 @@
+"""Who may do what, where: roles are data (RoleAssignment), their rights are this one table.
+
+A grant at a region covers everything below it (the code range). Anything not granted here
+is refused, and a refused read is an empty queryset, so callers fail closed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from wushe.regions.models import code_range
+
+if TYPE_CHECKING:
+    from wushe.accounts.models import User
+
+
+class Role(models.TextChoices):
+    PROVINCE_ADMIN = "province_admin", _("省级民政管理员")
+    CITY_ADMIN = "city_admin", _("市级民政管理员")
+    COUNTY_ADMIN = "county_admin", _("县级民政管理员")
+    CENTER_MANAGER = "center_manager", _("社工服务中心主任")
+    STATION_HEAD = "station_head", _("社工站站长")
+    STATION_WORKER = "station_worker", _("驻站社工")
+    VOLUNTEER_COORDINATOR = "volunteer_coordinator", _("志愿者协调员")
+    SUPERVISOR = "supervisor", _("督导")
+    AUDITOR = "auditor", _("审计员（只读）")
+    SYSADMIN = "sysadmin", _("系统管理员")
+
+
+class Action(models.TextChoices):
+    VIEW = "view", _("查看")
+    CREATE = "create", _("新建")
+    CHANGE = "change", _("修改")
+    DELETE = "delete", _("删除")
+
+
+V, C, U, D = Action.VIEW, Action.CREATE, Action.CHANGE, Action.DELETE
+READ = frozenset({V})
+WRITE = frozenset({V, C, U})
+ALL = frozenset({V, C, U, D})
+
+# The region levels at which a role may be assigned (1 province … 5 village).
+ROLE_LEVELS: dict[str, frozenset[int]] = {
+    Role.PROVINCE_ADMIN: frozenset({1}),
+    Role.CITY_ADMIN: frozenset({2}),
+    Role.COUNTY_ADMIN: frozenset({3}),
+    Role.CENTER_MANAGER: frozenset({3}),
+    Role.STATION_HEAD: frozenset({4}),
+    Role.STATION_WORKER: frozenset({4, 5}),
+    Role.VOLUNTEER_COORDINATOR: frozenset({3, 4}),
+    Role.SUPERVISOR: frozenset({2, 3, 4}),
+    Role.AUDITOR: frozenset({1, 2, 3}),
+    Role.SYSADMIN: frozenset({1}),
+}
+
+_ADMIN = {
+    "regions.region": READ,
+    "network.platform": ALL,
+    "network.posting": ALL,
+    "network.worker": WRITE,
+    "accounts.roleassignment": ALL,
+    "audit.auditevent": READ,
+}
+
+# What each role may do to each model, within the code range of the region it is assigned at.
+RIGHTS: dict[str, dict[str, frozenset[str]]] = {
+    Role.PROVINCE_ADMIN: _ADMIN,
+    Role.CITY_ADMIN: _ADMIN,
+    Role.COUNTY_ADMIN: _ADMIN,
+    Role.CENTER_MANAGER: {
+        "regions.region": READ,
+        "network.platform": WRITE,
+        "network.posting": ALL,
+        "network.worker": WRITE,
+    },
+    Role.STATION_HEAD: {
+        "regions.region": READ,
+        "network.platform": frozenset({V, U}),
+        "network.posting": ALL,
+        "network.worker": WRITE,
+    },
+    Role.STATION_WORKER: {
+        "regions.region": READ,
+        "network.platform": READ,
+        "network.posting": READ,
+        "network.worker": READ,
+    },
+    Role.VOLUNTEER_COORDINATOR: {
+        "regions.region": READ,
+        "network.platform": READ,
+        "network.worker": READ,
+    },
+    Role.SUPERVISOR: {
+        "regions.region": READ,
+        "network.platform": READ,
+        "network.posting": READ,
+        "network.worker": READ,
+    },
+    Role.AUDITOR: {
+        "regions.region": READ,
+        "network.platform": READ,
+        "network.posting": READ,
+        "network.worker": READ,
+        "accounts.roleassignment": READ,
+        "audit.auditevent": READ,
+    },
+    Role.SYSADMIN: {
+        "regions.region": READ,
+        "network.platform": READ,
+        "accounts.roleassignment": ALL,
+    },
+}
+
+# Rights that are not tied to a region: the system administrator keeps the accounts and
+# reads the whole audit trail (logins included), but no service records.
+GLOBAL_RIGHTS: dict[str, dict[str, frozenset[str]]] = {
+    Role.SYSADMIN: {"accounts.user": WRITE, "audit.auditevent": READ},
+}
+
+
+def _assignments(user: User) -> list[tuple[str, str, int]]:
+    """(role, region code, region level) of the user's live assignments, cached on the user."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_wushe_assignments", None)
+    if cached is None:
+        cached = list(
+            user.role_assignments.values_list("role", "region_id", "region__level")
+        )
+        user._wushe_assignments = cached
+    return cached
+
+
+def roles_of(user: User) -> set[str]:
+    return {role for role, _code, _level in _assignments(user)}
+
+
+def has_global(user: User, model_label: str, action: str) -> bool:
+    return any(
+        action in GLOBAL_RIGHTS.get(role, {}).get(model_label, ())
+        for role in roles_of(user)
+    )
+
+
+def ranges_for(user: User, model_label: str, action: str) -> list[tuple[str, str]]:
+    """The code ranges in which `user` may take `action` on `model_label`."""
+    return sorted(
+        {
+            code_range(code, level)
+            for role, code, level in _assignments(user)
+            if action in RIGHTS.get(role, {}).get(model_label, ())
+        }
+    )
+
+
+def scope_filter(user: User, model_label: str, action: str, *, field: str) -> Q:
+    """A filter on `field` (a 12-digit code) for the rows the user may `action`; never unscoped
+    unless a global right says so. No grant gives a filter that matches nothing."""
+    if has_global(user, model_label, action):
+        return Q()
+    ranges = ranges_for(user, model_label, action)
+    if not ranges:
+        return Q(pk__in=[])
+    q = Q()
+    for lo, hi in ranges:
+        q |= Q(**{f"{field}__gte": lo, f"{field}__lte": hi})
+    return q
+
+
+def can(user: User, model_label: str, action: str, code: str | None = None) -> bool:
+    """Whether `user` may `action` on `model_label` at region `code` (anywhere, if None)."""
+    if has_global(user, model_label, action):
+        return True
+    ranges = ranges_for(user, model_label, action)
+    if code is None:
+        return bool(ranges)
+    return any(lo <= code <= hi for lo, hi in ranges)
+
+
+def scope_roots(user: User) -> list[str]:
+    """The codes of the regions the user is assigned at, without one nested in another."""
+    pairs = sorted({(code, level) for _role, code, level in _assignments(user)}, key=lambda p: p[1])
+    roots: list[tuple[str, int]] = []
+    for code, level in pairs:
+        if not any(lo <= code <= hi for lo, hi in (code_range(c, lv) for c, lv in roots)):
+            roots.append((code, level))
+    return sorted(code for code, _level in roots)
+
+
+def forget(user: User) -> None:
+    """Drop the cached assignments after they change."""
+    if hasattr(user, "_wushe_assignments"):
+        del user._wushe_assignments

@@ -1,0 +1,193 @@
+"""Writes to accounts: users, role grants, API tokens, and the login throttle."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wushe.accounts import permissions
+from wushe.accounts.models import ApiToken, LoginThrottle, RoleAssignment, User
+from wushe.accounts.permissions import ROLE_LEVELS, Action, Role
+from wushe.audit.services import audit_record
+from wushe.core.crypto import hmac_sm3_hex
+from wushe.regions.models import Region
+
+TOKEN_PREFIX = "wsk_"
+
+
+def _home_code(user: User | None) -> str:
+    """The region an account event belongs to: the user's outermost assignment."""
+    if user is None:
+        return ""
+    roots = permissions.scope_roots(user)
+    return roots[0] if roots else ""
+
+
+def user_create(
+    *, by: User | None, username: str, name: str, password: str, email: str = ""
+) -> User:
+    if by is not None and not permissions.can(by, "accounts.user", Action.CREATE):
+        raise PermissionDenied
+    username = username.strip()
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": _("用户名“%(u)s”已被使用。") % {"u": username}})
+    user = User(username=username, name=name.strip(), email=email)
+    validate_password(password, user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save()
+        audit_record(actor=by, action="user.create", obj=user, changes={"name": user.name})
+    return user
+
+
+def password_change(*, by: User, user: User, old_password: str | None, new_password: str) -> None:
+    if by.pk != user.pk and not permissions.can(by, "accounts.user", Action.CHANGE):
+        raise PermissionDenied
+    if by.pk == user.pk and not user.check_password(old_password or ""):
+        raise ValidationError({"old_password": _("原密码不正确。")})
+    validate_password(new_password, user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        audit_record(actor=by, action="user.password_change", obj=user, region_code=_home_code(user))
+
+
+def role_assign(*, by: User | None, user: User, role: str, region: Region) -> RoleAssignment:
+    """Grant `role` over `region`; the grantor must hold the grant right over that region."""
+    if by is not None and not permissions.can(
+        by, "accounts.roleassignment", Action.CREATE, region.code
+    ):
+        raise PermissionDenied
+    if region.level not in ROLE_LEVELS[role]:
+        levels = "、".join(str(lv) for lv in sorted(ROLE_LEVELS[role]))
+        raise ValidationError(
+            {"region": _("角色“%(role)s”只能授予在第 %(levels)s 级区划，“%(region)s”是第 %(level)d 级。")
+             % {"role": Role(role).label, "levels": levels, "region": region.name,
+                "level": region.level}}
+        )  # fmt: skip
+    with transaction.atomic():
+        grant, created = RoleAssignment.objects.get_or_create(user=user, role=role, region=region)
+        if created:
+            audit_record(
+                actor=by, action="role.assign", obj=grant, region_code=region.code,
+                changes={"user": user.username, "role": role},
+            )  # fmt: skip
+    permissions.forget(user)
+    return grant
+
+
+def role_revoke(*, by: User | None, grant: RoleAssignment) -> None:
+    if by is not None and not permissions.can(
+        by, "accounts.roleassignment", Action.DELETE, grant.region_id
+    ):
+        raise PermissionDenied
+    with transaction.atomic():
+        audit_record(
+            actor=by, action="role.revoke", obj=grant, region_code=grant.region_id,
+            changes={"user": grant.user.username, "role": grant.role},
+        )  # fmt: skip
+        grant.delete()
+    permissions.forget(grant.user)
+
+
+def token_digest(plaintext: str) -> str:
+    return hmac_sm3_hex(settings.SECRET_KEY.encode(), plaintext.encode())
+
+
+def api_token_create(*, by: User, name: str) -> tuple[ApiToken, str]:
+    """A new personal token; the plaintext is returned once and never stored."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("请填写令牌用途，便于日后辨认。")})
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=by, name=name, prefix=plaintext[:10], digest=token_digest(plaintext)
+        )
+        audit_record(actor=by, action="api_token.create", obj=token, region_code=_home_code(by))
+    return token, plaintext
+
+
+def api_token_revoke(*, by: User, token: ApiToken) -> ApiToken:
+    if token.user_id != by.pk:
+        raise PermissionDenied
+    if token.revoked_at is None:
+        with transaction.atomic():
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            audit_record(actor=by, action="api_token.revoke", obj=token, region_code=_home_code(by))
+    return token
+
+
+def api_token_authenticate(plaintext: str) -> User | None:
+    if not plaintext.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=token_digest(plaintext), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+# --- login throttle ----------------------------------------------------------------------
+
+
+def login_locked_until(username: str):
+    """When the lock on `username` ends, or None if it may try to log in now."""
+    row = LoginThrottle.objects.filter(username=username.strip().lower()).first()
+    if row and row.locked_until and row.locked_until > timezone.now():
+        return row.locked_until
+    return None
+
+
+def login_failed(*, username: str) -> LoginThrottle:
+    """Count a failure; the N-th in a row locks the username for the configured minutes."""
+    key = username.strip().lower()[:150]
+    now = timezone.now()
+    with transaction.atomic():
+        row, _created = LoginThrottle.objects.select_for_update().get_or_create(username=key)
+        if row.locked_until and row.locked_until <= now:
+            row.failures = 0  # the previous lock has run out: start counting afresh
+            row.locked_until = None
+        row.failures += 1
+        row.last_failure_at = now
+        locked = row.failures >= settings.LOGIN_FAILURE_LIMIT and row.locked_until is None
+        if locked:
+            row.locked_until = now + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+        row.save()
+        user = User.objects.filter(username__iexact=key).first()
+        audit_record(
+            actor=key, action="login.failed", region_code=_home_code(user),
+            object_type="accounts.user", object_id=str(user.pk) if user else "",
+            object_repr=key, changes={"failures": row.failures},
+        )  # fmt: skip
+        if locked:
+            audit_record(
+                actor=key, action="login.locked", region_code=_home_code(user),
+                object_type="accounts.user", object_id=str(user.pk) if user else "",
+                object_repr=key, changes={"locked_until": row.locked_until},
+            )  # fmt: skip
+    return row
+
+
+def login_succeeded(*, user: User) -> None:
+    with transaction.atomic():
+        LoginThrottle.objects.filter(username=user.get_username().lower()).delete()
+        audit_record(actor=user, action="login.success", obj=user, region_code=_home_code(user))
+
+
+def logged_out(*, user: User) -> None:
+    audit_record(actor=user, action="logout", obj=user, region_code=_home_code(user))

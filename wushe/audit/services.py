@@ -1,0 +1,145 @@
+"""Appending to and verifying the audit trail. Every service write calls `audit_record`."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+
+from wushe.audit.models import AuditChainHead, AuditEvent
+from wushe.core import context
+from wushe.core.crypto import hmac_sm3_hex
+
+GENESIS = "0" * 64
+HASHED_FIELDS = (
+    "chain", "seq", "at", "actor_id", "actor_name", "action", "object_type", "object_id",
+    "object_repr", "changes", "region_code", "ip", "request_id", "prev_hash",
+)  # fmt: skip
+
+
+def _json_safe(value: Any) -> Any:
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def event_digest(event: AuditEvent) -> str:
+    """HMAC-SM3 over the event's fields in a canonical form, keyed by settings.AUDIT_KEY."""
+    payload = {name: getattr(event, name) for name in HASHED_FIELDS}
+    payload["at"] = event.at.astimezone(UTC).isoformat(timespec="microseconds")
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hmac_sm3_hex(settings.AUDIT_KEY.encode(), canonical.encode())
+
+
+def _lock_head() -> AuditChainHead:
+    """Lock one chain head that no other transaction holds (PostgreSQL skips locked rows;
+    SQLite writers are serialised by their immediate transactions anyway)."""
+    heads = AuditChainHead.objects.select_for_update(skip_locked=True).order_by("?")
+    head = heads.first()
+    if head is not None:
+        return head
+    if AuditChainHead.objects.count() < settings.AUDIT_CHAINS:
+        AuditChainHead.objects.bulk_create(
+            [AuditChainHead(chain=n) for n in range(settings.AUDIT_CHAINS)],
+            ignore_conflicts=True,
+        )
+    # Every head is busy: wait for one.
+    chain = random.randrange(settings.AUDIT_CHAINS)
+    return AuditChainHead.objects.select_for_update().get(chain=chain)
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    changes: dict | None = None,
+    region_code: str = "",
+) -> AuditEvent:
+    """Append one event; call it last in the write's transaction so the chain lock is short."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:200]
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    info = context.current()
+    with transaction.atomic():
+        head = _lock_head()
+        event = AuditEvent(
+            chain=head.chain,
+            seq=head.seq + 1,
+            at=timezone.now(),
+            actor=actor_obj,
+            actor_name=(actor_obj.get_username() if actor_obj else str(actor or ""))[:150],
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            object_repr=object_repr,
+            changes=_json_safe(changes or {}),
+            region_code=region_code,
+            ip=info.ip,
+            request_id=info.request_id,
+            prev_hash=head.hash,
+        )
+        event.actor_id = actor_obj.pk if actor_obj else None
+        event.hash = event_digest(event)
+        event.save(force_insert=True)
+        AuditChainHead.objects.filter(chain=head.chain).update(seq=event.seq, hash=event.hash)
+    return event
+
+
+def field_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for the fields whose values differ."""
+    return {
+        name: [before.get(name), value]
+        for name, value in after.items()
+        if before.get(name) != value
+    }
+
+
+@dataclass(frozen=True)
+class Problem:
+    chain: int
+    event_id: int | None
+    seq: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"事件 #{self.event_id}（链 {self.chain}，序号 {self.seq}）" if self.event_id else (
+            f"链 {self.chain}"
+        )
+        return f"{where}：{self.reason}"
+
+
+def audit_verify() -> Iterator[Problem]:
+    """Walk every chain and yield each break: an edited, deleted, inserted or truncated event."""
+    heads = {h.chain: h for h in AuditChainHead.objects.all()}
+    chains = set(heads) | set(AuditEvent.objects.values_list("chain", flat=True).distinct())
+    for chain in sorted(chains):
+        prev_hash, expected_seq = GENESIS, 1
+        events = AuditEvent.objects.filter(chain=chain).order_by("seq")
+        for event in events.iterator(chunk_size=2000):
+            if event.seq != expected_seq:
+                yield Problem(chain, event.id, event.seq,
+                              f"序号不连续，应为 {expected_seq}：其前的事件被删除或插入")  # fmt: skip
+            if event.prev_hash != prev_hash:
+                yield Problem(chain, event.id, event.seq, "与前一事件的链接不符：前一事件被改动或删除")
+            if event_digest(event) != event.hash:
+                yield Problem(chain, event.id, event.seq, "内容与其哈希不符：此事件被改动")
+            prev_hash, expected_seq = event.hash, event.seq + 1
+        head = heads.get(chain)
+        last_seq = expected_seq - 1
+        if head is None:
+            yield Problem(chain, None, None, "链头记录缺失")
+        elif (head.seq, head.hash) != (last_seq, prev_hash):
+            yield Problem(chain, None, head.seq,
+                          f"链头记录为第 {head.seq} 条，实际只到第 {last_seq} 条：末尾事件被删除或改动")  # fmt: skip

@@ -1,0 +1,26 @@
+"""The one door to scoped rows: `Model.objects.visible_to(user, action)`.
+
+Every scoped model stores the 12-digit code of its lowest region (or reaches one through
+`region_field`), so scoping is a range predicate on an indexed column (DESIGN.md).
+"""
+
+from django.db import models
+
+
+class ScopedQuerySet(models.QuerySet):
+    region_field = "region_id"
+
+    def visible_to(self, user, action: str = "view"):
+        from wushe.accounts.permissions import scope_filter
+
+        label = self.model._meta.label_lower
+        return self.filter(scope_filter(user, label, action, field=self.region_field))
+
+
+def scoped_models() -> list[type[models.Model]]:
+    """Every installed model whose default manager is scoped."""
+    from django.apps import apps
+
+    return [
+        m for m in apps.get_models() if isinstance(m._default_manager.all(), ScopedQuerySet)
+    ]

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from wushe.api import api
+
+urlpatterns = [
+    path("", include("wushe.core.urls")),
+    path("accounts/", include("wushe.accounts.urls")),
+    path("regions/", include("wushe.regions.urls")),
+    path("network/", include("wushe.network.urls")),
+    path("audit/", include("wushe.audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
