@@ -1,4 +1,9 @@
 from django.urls import path
 
+from wushe.regions import views
+
 app_name = "regions"
-urlpatterns: list = []
+urlpatterns = [
+    path("tree/", views.tree, name="tree"),
+    path("<str:code>/", views.detail, name="detail"),
+]

@@ -1,0 +1,146 @@
+"""The shared world of the tests: two counties × two townships in 兴安盟, a county far away,
+one persona per role and an outsider (STYLE.md §9).
+
+Every persona's password is PASSWORD.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+
+from wushe.accounts import services as account_services
+from wushe.accounts.models import User
+from wushe.accounts.permissions import Role
+from wushe.network import services as network_services
+from wushe.network.models import Platform, Tier, Worker
+from wushe.regions.models import Region
+
+PASSWORD = "Wushe-2026!pass"
+
+# (code, name, parent code)
+REGIONS = [
+    ("150000000000", "内蒙古自治区", None),
+    ("152200000000", "兴安盟", "150000000000"),
+    ("152201000000", "乌兰浩特市", "152200000000"),
+    ("152201001000", "爱国街道", "152201000000"),
+    ("152201001001", "万佳社区居委会", "152201001000"),
+    ("152201001002", "春阳社区居委会", "152201001000"),
+    ("152201002000", "和平街道", "152201000000"),
+    ("152201002001", "红云社区居委会", "152201002000"),
+    ("152201002002", "红浦社区居委会", "152201002000"),
+    ("152202000000", "阿尔山市", "152200000000"),
+    ("152202001000", "林海街道", "152202000000"),
+    ("152202001001", "兴林社区居委会", "152202001000"),
+    ("152202001002", "天元社区居委会", "152202001000"),
+    ("152202002000", "新城街道", "152202000000"),
+    ("152202002001", "和平社区居委会", "152202002000"),
+    ("152202002002", "森旺社区居委会", "152202002000"),
+    ("110000000000", "北京市", None),
+    ("110100000000", "市辖区", "110000000000"),
+    ("110101000000", "东城区", "110100000000"),
+    ("110101001000", "东华门街道", "110101000000"),
+    ("110101001001", "多福巷社区居委会", "110101001000"),
+]
+
+# username → (display name, role, region code)
+PERSONAS = {
+    "province_admin": ("王建国", Role.PROVINCE_ADMIN, "150000000000"),
+    "city_admin": ("李淑华", Role.CITY_ADMIN, "152200000000"),
+    "county_admin": ("张明", Role.COUNTY_ADMIN, "152201000000"),
+    "center_manager": ("刘芳", Role.CENTER_MANAGER, "152201000000"),
+    "station_head": ("陈志强", Role.STATION_HEAD, "152201001000"),
+    "station_worker": ("赵小红", Role.STATION_WORKER, "152201001000"),
+    "other_station_worker": ("孙丽", Role.STATION_WORKER, "152201002000"),
+    "volunteer_coordinator": ("周磊", Role.VOLUNTEER_COORDINATOR, "152201001000"),
+    "supervisor": ("吴敏", Role.SUPERVISOR, "152201000000"),
+    "auditor": ("郑洁", Role.AUDITOR, "152201000000"),
+    "sysadmin": ("冯涛", Role.SYSADMIN, "150000000000"),
+    "outsider": ("何平", Role.COUNTY_ADMIN, "110101000000"),
+}
+
+
+def level_of_depth(code: str, parent: str | None, by_code: dict[str, int]) -> int:
+    return 1 if parent is None else by_code[parent] + 1
+
+
+@dataclass
+class World:
+    regions: dict[str, Region] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    platforms: dict[str, Platform] = field(default_factory=dict)
+    workers: dict[str, Worker] = field(default_factory=dict)
+
+    def region(self, code: str) -> Region:
+        return self.regions[code]
+
+
+def build_regions() -> dict[str, Region]:
+    levels: dict[str, int] = {}
+    regions: dict[str, Region] = {}
+    for code, name, parent in REGIONS:
+        levels[code] = level_of_depth(code, parent, levels)
+        regions[code] = Region.objects.create(
+            code=code, name=name, level=levels[code], parent_id=parent
+        )
+    return regions
+
+
+def build_world() -> World:
+    world = World(regions=build_regions())
+    for username, (name, role, code) in PERSONAS.items():
+        user = account_services.user_create(by=None, username=username, name=name, password=PASSWORD)
+        account_services.role_assign(by=None, user=user, role=role, region=world.region(code))
+        world.users[username] = user
+    platforms = [
+        ("center", Tier.CENTER, "152201000000", "乌兰浩特市社会工作服务中心"),
+        ("station_a", Tier.STATION, "152201001000", "爱国街道社工站"),
+        ("station_b", Tier.STATION, "152201002000", "和平街道社工站"),
+        ("station_c", Tier.STATION, "152202001000", "林海街道社工站"),
+        ("room_a1", Tier.ROOM, "152201001001", "万佳社区社工室"),
+        ("room_b1", Tier.ROOM, "152201002001", "红云社区社工室"),
+        ("beijing_station", Tier.STATION, "110101001000", "东华门街道社工站"),
+    ]
+    for key, tier, code, name in platforms:
+        world.platforms[key] = network_services.platform_create(
+            by=None, tier=tier, region=world.region(code), name=name, opened_on=date(2022, 6, 1)
+        )
+    for key, name, county, platform, post in [
+        ("head_a", "陈志强", "152201000000", "station_a", "head"),
+        ("worker_a", "赵小红", "152201000000", "station_a", "resident_worker"),
+        ("worker_b", "孙丽", "152201000000", "station_b", "resident_worker"),
+        ("worker_bj", "何平", "110101000000", "beijing_station", "resident_worker"),
+    ]:
+        worker = network_services.worker_create(
+            by=None, name=name, region=world.region(county), certificate="assistant"
+        )
+        network_services.posting_create(
+            by=None, platform=world.platforms[platform], worker=worker, post=post,
+            started_on=date(2023, 1, 1),
+        )  # fmt: skip
+        world.workers[key] = worker
+    return world
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def login(client):
+    """Log `client` in as a persona of the world, through the real login form's backend."""
+
+    def _login(user: User):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # PBKDF2's deliberate slowness protects real accounts; the tests build dozens of them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,87 @@
+"""Coverage (覆盖率): townships with a working station, villages with a working room.
+
+Computed from records every time, as every figure is (DESIGN.md); a township counts as
+covered when at least one active station sits in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count
+from django.db.models.functions import Substr
+
+from wushe.network.models import Platform, Status, Tier
+from wushe.regions.models import PREFIX_LENGTHS, Level, Region
+
+
+@dataclass(frozen=True)
+class Coverage:
+    townships: int = 0
+    covered_townships: int = 0
+    villages: int = 0
+    covered_villages: int = 0
+    centers: int = 0
+    stations: int = 0
+    rooms: int = 0
+
+    @staticmethod
+    def rate(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
+
+    @property
+    def station_rate(self) -> float | None:
+        return self.rate(self.covered_townships, self.townships)
+
+    @property
+    def room_rate(self) -> float | None:
+        return self.rate(self.covered_villages, self.villages)
+
+
+def _grouped(qs, field: str, length: int, *, distinct_field: str | None = None) -> dict[str, int]:
+    """Counts of `qs` rows grouped by the first `length` digits of `field`."""
+    counted = Count(distinct_field, distinct=True) if distinct_field else Count("pk")
+    rows = qs.annotate(key=Substr(field, 1, length)).values("key").annotate(n=counted)
+    return {row["key"]: row["n"] for row in rows}
+
+
+def _figures(lo: str, hi: str, length: int) -> dict[str, dict[str, int]]:
+    """All coverage counts in [lo, hi], grouped by `length`-digit prefix."""
+    regions = Region.objects.filter(code__gte=lo, code__lte=hi)
+    platforms = Platform.objects.filter(
+        region_id__gte=lo, region_id__lte=hi, status=Status.ACTIVE
+    )
+    return {
+        "townships": _grouped(regions.filter(level=Level.TOWNSHIP), "code", length),
+        "villages": _grouped(regions.filter(level=Level.VILLAGE), "code", length),
+        "covered_townships": _grouped(
+            platforms.filter(tier=Tier.STATION), "region_id", length, distinct_field="region_id"
+        ),
+        "covered_villages": _grouped(
+            platforms.filter(tier=Tier.ROOM), "region_id", length, distinct_field="region_id"
+        ),
+        "centers": _grouped(platforms.filter(tier=Tier.CENTER), "region_id", length),
+        "stations": _grouped(platforms.filter(tier=Tier.STATION), "region_id", length),
+        "rooms": _grouped(platforms.filter(tier=Tier.ROOM), "region_id", length),
+    }
+
+
+def _pick(figures: dict[str, dict[str, int]], key: str) -> Coverage:
+    return Coverage(**{name: counts.get(key, 0) for name, counts in figures.items()})
+
+
+def coverage_for(region: Region) -> Coverage:
+    lo, hi = region.code_range
+    length = PREFIX_LENGTHS[region.level]
+    return _pick(_figures(lo, hi, length), region.prefix)
+
+
+def coverage_by_child(region: Region) -> list[tuple[Region, Coverage]]:
+    """Each direct child of `region` with its coverage, in a fixed number of queries."""
+    children = list(region.children.order_by("code"))
+    if not children:
+        return []
+    length = PREFIX_LENGTHS[children[0].level]
+    lo, hi = region.code_range
+    figures = _figures(lo, hi, length)
+    return [(child, _pick(figures, child.code[:length])) for child in children]
