@@ -91,7 +91,9 @@ def build_regions() -> dict[str, Region]:
 def build_world() -> World:
     world = World(regions=build_regions())
     for username, (name, role, code) in PERSONAS.items():
-        user = account_services.user_create(by=None, username=username, name=name, password=PASSWORD)
+        user = account_services.user_create(
+            by=None, username=username, name=name, password=PASSWORD
+        )
         account_services.role_assign(by=None, user=user, role=role, region=world.region(code))
         world.users[username] = user
     platforms = [
@@ -107,14 +109,14 @@ def build_world() -> World:
         world.platforms[key] = network_services.platform_create(
             by=None, tier=tier, region=world.region(code), name=name, opened_on=date(2022, 6, 1)
         )
-    for key, name, county, platform, post in [
-        ("head_a", "陈志强", "152201000000", "station_a", "head"),
-        ("worker_a", "赵小红", "152201000000", "station_a", "resident_worker"),
-        ("worker_b", "孙丽", "152201000000", "station_b", "resident_worker"),
-        ("worker_bj", "何平", "110101000000", "beijing_station", "resident_worker"),
+    for key, name, platform, post in [
+        ("head_a", "陈志强", "station_a", "head"),
+        ("worker_a", "赵小红", "station_a", "resident_worker"),
+        ("worker_b", "孙丽", "station_b", "resident_worker"),
+        ("worker_bj", "何平", "beijing_station", "resident_worker"),
     ]:
         worker = network_services.worker_create(
-            by=None, name=name, region=world.region(county), certificate="assistant"
+            by=None, name=name, region=world.platforms[platform].region, certificate="assistant"
         )
         network_services.posting_create(
             by=None, platform=world.platforms[platform], worker=worker, post=post,

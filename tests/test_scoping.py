@@ -14,7 +14,13 @@ def names(qs) -> set[str]:
 
 def test_county_admin_sees_every_station_in_the_county(world):
     seen = names(Platform.objects.visible_to(world.users["county_admin"]))
-    assert seen == {"乌兰浩特市社会工作服务中心", "爱国街道社工站", "和平街道社工站", "万佳社区社工室", "红云社区社工室"}
+    assert seen == {
+        "乌兰浩特市社会工作服务中心",
+        "爱国街道社工站",
+        "和平街道社工站",
+        "万佳社区社工室",
+        "红云社区社工室",
+    }
 
 
 def test_station_worker_sees_only_their_township(world):

@@ -180,9 +180,7 @@ STATICFILES_DIRS = [BASE_DIR / "wushe" / "static"]
 
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "WUSHE_TASK_BACKEND", "django_tasks_db.backend.DatabaseBackend"
-        ),
+        "BACKEND": os.environ.get("WUSHE_TASK_BACKEND", "django_tasks_db.backend.DatabaseBackend"),
     }
 }
 

@@ -1,7 +1,7 @@
-from django.contrib import admin
 from django.urls import include, path
 
 from wushe.api import api
+from wushe.core.admin import site as admin_site
 
 urlpatterns = [
     path("", include("wushe.core.urls")),
@@ -11,5 +11,5 @@ urlpatterns = [
     path("audit/", include("wushe.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
-    path("admin/", admin.site.urls),
+    path("admin/", admin_site.urls),
 ]

@@ -43,7 +43,9 @@ class LoginForm(AuthenticationForm):
 class PasswordChangeForm(forms.Form):
     old_password = forms.CharField(label=gettext_lazy("原密码"), widget=forms.PasswordInput)
     new_password = forms.CharField(label=gettext_lazy("新密码"), widget=forms.PasswordInput)
-    new_password2 = forms.CharField(label=gettext_lazy("再次输入新密码"), widget=forms.PasswordInput)
+    new_password2 = forms.CharField(
+        label=gettext_lazy("再次输入新密码"), widget=forms.PasswordInput
+    )
 
     def clean(self):
         data = super().clean()

@@ -128,9 +128,7 @@ def _assignments(user: User) -> list[tuple[str, str, int]]:
         return []
     cached = getattr(user, "_wushe_assignments", None)
     if cached is None:
-        cached = list(
-            user.role_assignments.values_list("role", "region_id", "region__level")
-        )
+        cached = list(user.role_assignments.values_list("role", "region_id", "region__level"))
         user._wushe_assignments = cached
     return cached
 
@@ -141,8 +139,7 @@ def roles_of(user: User) -> set[str]:
 
 def has_global(user: User, model_label: str, action: str) -> bool:
     return any(
-        action in GLOBAL_RIGHTS.get(role, {}).get(model_label, ())
-        for role in roles_of(user)
+        action in GLOBAL_RIGHTS.get(role, {}).get(model_label, ()) for role in roles_of(user)
     )
 
 

@@ -51,7 +51,9 @@ def token_list(request):
     plaintext = None
     if request.method == "POST" and form.is_valid():
         try:
-            _token, plaintext = services.api_token_create(by=request.user, name=form.cleaned_data["name"])
+            _token, plaintext = services.api_token_create(
+                by=request.user, name=form.cleaned_data["name"]
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

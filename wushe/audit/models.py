@@ -55,3 +55,6 @@ class AuditChainHead(models.Model):
     chain = models.PositiveSmallIntegerField(primary_key=True)
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"chain {self.chain} @ {self.seq}"

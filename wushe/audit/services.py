@@ -114,8 +114,10 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        where = f"事件 #{self.event_id}（链 {self.chain}，序号 {self.seq}）" if self.event_id else (
-            f"链 {self.chain}"
+        where = (
+            f"事件 #{self.event_id}（链 {self.chain}，序号 {self.seq}）"
+            if self.event_id
+            else (f"链 {self.chain}")
         )
         return f"{where}：{self.reason}"
 
@@ -129,10 +131,12 @@ def audit_verify() -> Iterator[Problem]:
         events = AuditEvent.objects.filter(chain=chain).order_by("seq")
         for event in events.iterator(chunk_size=2000):
             if event.seq != expected_seq:
-                yield Problem(chain, event.id, event.seq,
-                              f"序号不连续，应为 {expected_seq}：其前的事件被删除或插入")  # fmt: skip
+                reason = f"序号不连续，应为 {expected_seq}：其前的事件被删除或插入"
+                yield Problem(chain, event.id, event.seq, reason)
             if event.prev_hash != prev_hash:
-                yield Problem(chain, event.id, event.seq, "与前一事件的链接不符：前一事件被改动或删除")
+                yield Problem(
+                    chain, event.id, event.seq, "与前一事件的链接不符：前一事件被改动或删除"
+                )
             if event_digest(event) != event.hash:
                 yield Problem(chain, event.id, event.seq, "内容与其哈希不符：此事件被改动")
             prev_hash, expected_seq = event.hash, event.seq + 1
@@ -141,5 +145,5 @@ def audit_verify() -> Iterator[Problem]:
         if head is None:
             yield Problem(chain, None, None, "链头记录缺失")
         elif (head.seq, head.hash) != (last_seq, prev_hash):
-            yield Problem(chain, None, head.seq,
-                          f"链头记录为第 {head.seq} 条，实际只到第 {last_seq} 条：末尾事件被删除或改动")  # fmt: skip
+            reason = f"链头记录为第 {head.seq} 条，实际只到第 {last_seq} 条：末尾事件被删除或改动"
+            yield Problem(chain, None, head.seq, reason)

@@ -8,8 +8,12 @@ from wushe.core.views import ScopedListView
 class EventFilterForm(forms.Form):
     action = forms.CharField(label=_("操作"), required=False)
     actor = forms.CharField(label=_("操作人"), required=False)
-    date_from = forms.DateField(label=_("起"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("止"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("起"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("止"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def filter(self, qs):
         data = self.cleaned_data

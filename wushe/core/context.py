@@ -10,13 +10,14 @@ class RequestInfo:
     request_id: str = ""
 
 
-_current: contextvars.ContextVar[RequestInfo] = contextvars.ContextVar(
-    "wushe_request", default=RequestInfo()
-)
+NO_REQUEST = RequestInfo()
+# RequestInfo is frozen, so sharing one default is safe.
+_current: contextvars.ContextVar[RequestInfo] = contextvars.ContextVar("wushe_request")
+
 
 
 def current() -> RequestInfo:
-    return _current.get()
+    return _current.get(NO_REQUEST)
 
 
 def set_current(info: RequestInfo) -> contextvars.Token:

@@ -20,7 +20,9 @@ class RequestContextMiddleware:
     def __call__(self, request):
         request_id = request.META.get("HTTP_X_REQUEST_ID", "")[:64] or uuid.uuid4().hex
         request.request_id = request_id
-        token = context.set_current(context.RequestInfo(ip=client_ip(request), request_id=request_id))
+        token = context.set_current(
+            context.RequestInfo(ip=client_ip(request), request_id=request_id)
+        )
         try:
             response = self.get_response(request)
         finally:

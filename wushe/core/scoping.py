@@ -21,6 +21,4 @@ def scoped_models() -> list[type[models.Model]]:
     """Every installed model whose default manager is scoped."""
     from django.apps import apps
 
-    return [
-        m for m in apps.get_models() if isinstance(m._default_manager.all(), ScopedQuerySet)
-    ]
+    return [m for m in apps.get_models() if isinstance(m._default_manager.all(), ScopedQuerySet)]

@@ -80,9 +80,9 @@ class ScopedListView(ScopedMixin, ListView):
             region=self.region,
             querystring=query.urlencode(),
             tree_base=self.request.path,
-            total=context["paginator"].count if context.get("paginator") else len(
-                context["object_list"]
-            ),
+            total=context["paginator"].count
+            if context.get("paginator")
+            else len(context["object_list"]),
         )
         return context
 

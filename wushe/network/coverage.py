@@ -48,9 +48,7 @@ def _grouped(qs, field: str, length: int, *, distinct_field: str | None = None) 
 def _figures(lo: str, hi: str, length: int) -> dict[str, dict[str, int]]:
     """All coverage counts in [lo, hi], grouped by `length`-digit prefix."""
     regions = Region.objects.filter(code__gte=lo, code__lte=hi)
-    platforms = Platform.objects.filter(
-        region_id__gte=lo, region_id__lte=hi, status=Status.ACTIVE
-    )
+    platforms = Platform.objects.filter(region_id__gte=lo, region_id__lte=hi, status=Status.ACTIVE)
     return {
         "townships": _grouped(regions.filter(level=Level.TOWNSHIP), "code", length),
         "villages": _grouped(regions.filter(level=Level.VILLAGE), "code", length),

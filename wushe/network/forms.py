@@ -17,7 +17,9 @@ class PlatformFilterForm(forms.Form):
         label=_("层级"), choices=[("", _("全部"))] + Tier.choices, required=False, coerce=int,
         empty_value=None,
     )  # fmt: skip
-    status = forms.ChoiceField(label=_("状态"), choices=[("", _("全部"))] + Status.choices, required=False)
+    status = forms.ChoiceField(
+        label=_("状态"), choices=[("", _("全部"))] + Status.choices, required=False
+    )
 
     def filter(self, qs):
         data = self.cleaned_data
@@ -93,7 +95,9 @@ class PlatformForm(forms.Form):
 
 
 class PostingForm(forms.Form):
-    worker = forms.ModelChoiceField(label=_("已有工作人员"), queryset=Worker.objects.none(), required=False)
+    worker = forms.ModelChoiceField(
+        label=_("已有工作人员"), queryset=Worker.objects.none(), required=False
+    )
     new_worker_name = forms.CharField(label=_("或新增人员姓名"), max_length=50, required=False)
     new_worker_certificate = forms.ChoiceField(
         label=_("新增人员职业资格"), choices=Certificate.choices, required=False

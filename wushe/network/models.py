@@ -114,7 +114,7 @@ class Worker(models.Model):
     certificate = models.CharField(
         _("职业资格"), max_length=16, choices=Certificate.choices, default=Certificate.NONE
     )
-    # The region whose administrators keep this worker's record (usually the county).
+    # Where the worker's record is kept: the region of the platform they were first posted to.
     region = models.ForeignKey(
         "regions.Region",
         verbose_name=_("所属区划"),

@@ -80,7 +80,9 @@ def platform_create(
     domains: list[ServiceDomain] | None = None,
 ) -> Platform:
     _check(by, "network.platform", Action.CREATE, region.code)
-    _validate_platform(tier=tier, region=region, name=name, status=status, service_mode=service_mode)
+    _validate_platform(
+        tier=tier, region=region, name=name, status=status, service_mode=service_mode
+    )
     platform = Platform.objects.create(
         tier=tier, region=region, name=name.strip(), address=address.strip(), phone=phone.strip(),
         opened_on=opened_on, status=status, service_mode=service_mode,
@@ -96,7 +98,11 @@ def platform_create(
 
 @transaction.atomic
 def platform_update(
-    *, by: User | None, platform: Platform, domains: list[ServiceDomain] | None = None, **fields: Any
+    *,
+    by: User | None,
+    platform: Platform,
+    domains: list[ServiceDomain] | None = None,
+    **fields: Any,
 ) -> Platform:
     _check(by, "network.platform", Action.CHANGE, platform.region_id)
     unknown = set(fields) - set(PLATFORM_FIELDS)

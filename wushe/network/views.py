@@ -18,7 +18,7 @@ from wushe.network.forms import (
     WorkerFilterForm,
 )
 from wushe.network.models import Platform, Posting, Worker
-from wushe.regions.models import Level, Region
+from wushe.regions.models import Region
 
 
 class PlatformList(ScopedListView):
@@ -38,7 +38,9 @@ class PlatformDetail(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         platform = self.object
         user = self.request.user
-        postings = Posting.objects.visible_to(user).filter(platform=platform).select_related("worker")
+        postings = (
+            Posting.objects.visible_to(user).filter(platform=platform).select_related("worker")
+        )
         today = timezone.localdate()
         context.update(
             current=[p for p in postings if p.is_current],
@@ -88,9 +90,7 @@ def platform_edit(request, pk: int):
         else:
             messages.success(request, _("已保存。"))
             return redirect("network:platform_detail", pk=platform.pk)
-    return render(
-        request, "network/platform_form.html", {"form": form, "platform": platform}
-    )
+    return render(request, "network/platform_form.html", {"form": form, "platform": platform})
 
 
 @login_required
@@ -123,9 +123,9 @@ def posting_create(request, pk: int):
 
 
 def _worker_home(platform: Platform) -> Region:
-    """Staff records are kept by the county, so they can move between its platforms."""
-    county = platform.region.code[:6].ljust(12, "0")
-    return Region.objects.filter(code=county, level=Level.COUNTY).first() or platform.region
+    """A new worker's record is kept where they are first posted, so the station that
+    staffs them can see them and the county above sees everyone."""
+    return platform.region
 
 
 @login_required
@@ -136,7 +136,9 @@ def posting_end(request, pk: int):
     form = PostingEndForm(request.POST)
     if form.is_valid():
         try:
-            services.posting_end(by=request.user, posting=posting, ended_on=form.cleaned_data["ended_on"])
+            services.posting_end(
+                by=request.user, posting=posting, ended_on=form.cleaned_data["ended_on"]
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

@@ -50,7 +50,6 @@ class RegionQuerySet(ScopedQuerySet):
         return qs if include_self else qs.exclude(code=region.code)
 
 
-
 class Region(models.Model):
     code = models.CharField(_("区划代码"), max_length=CODE_LENGTH, primary_key=True)
     name = models.CharField(_("名称"), max_length=100)

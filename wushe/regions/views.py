@@ -37,12 +37,12 @@ def tree(request):
 def detail(request, code: str):
     region = visible_or_404(Region, request.user, code=code)
     in_scope = [
-        r for r in region.ancestors() if permissions.can(request.user, "regions.region", "view", r.code)
+        r
+        for r in region.ancestors()
+        if permissions.can(request.user, "regions.region", "view", r.code)
     ]
     platforms = (
-        Platform.objects.visible_to(request.user)
-        .filter(region=region)
-        .order_by("tier", "name")
+        Platform.objects.visible_to(request.user).filter(region=region).order_by("tier", "name")
     )
     return render(
         request,

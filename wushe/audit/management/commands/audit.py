@@ -17,5 +17,9 @@ class Command(BaseCommand):
         for problem in problems:
             self.stderr.write(self.style.ERROR(str(problem)))
         if problems:
-            raise CommandError(f"审计日志校验失败：共 {total:,} 条事件，发现 {len(problems)} 处问题。")
-        self.stdout.write(self.style.SUCCESS(f"审计日志校验通过：共 {total:,} 条事件，哈希链完整。"))
+            raise CommandError(
+                f"审计日志校验失败：共 {total:,} 条事件，发现 {len(problems)} 处问题。"
+            )
+        self.stdout.write(
+            self.style.SUCCESS(f"审计日志校验通过：共 {total:,} 条事件，哈希链完整。")
+        )
