@@ -23,22 +23,33 @@ def main() -> None:
     table = connection.ops.quote_name("regions_region")
 
     def raw_insert() -> None:
+        """The anchor: COPY on PostgreSQL, executemany on SQLite, rows already parsed."""
+        columns = "(code, name, level, parent_id)"
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {table} (code, name, level, parent_id) VALUES (%s, %s, %s, %s)",  # noqa: S608
-                rows,
-            )
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {table} {columns} FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                sql = f"INSERT INTO {table} {columns} VALUES (%s, %s, %s, %s)"  # noqa: S608
+                cursor.executemany(sql, rows)
 
     def wipe() -> None:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608
 
-    anchor, _ = timed(raw_insert)
+    # The anchor runs before and after the first load (each into an empty table): its mean.
+    anchor_before, _ = timed(raw_insert)
     wipe()
     first, result = timed(load_regions)
+    wipe()
+    anchor_after, _ = timed(raw_insert)
+    anchor = (anchor_before + anchor_after) / 2
+    wipe()
+    load_regions()
     again, second = timed(load_regions)
     cases = [
-        ("raw executemany INSERT (anchor; rows already in memory)", anchor, len(rows)),
+        ("raw COPY (PostgreSQL) / executemany (SQLite), rows in memory: anchor", anchor, len(rows)),
         ("wushe regions load, empty table (read xz + parse + upsert)", first, result.written),
         ("wushe regions load again (idempotent, nothing changes)", again, second.written),
     ]

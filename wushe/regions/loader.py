@@ -53,39 +53,70 @@ def read_rows(provinces: Iterable[str] | None = None) -> Iterator[tuple[str, str
                 yield padded, row["name"].strip(), level, parent
 
 
+UPSERT = (
+    "INSERT INTO regions_region (code, name, level, parent_id) {source} "
+    "ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, "
+    "parent_id = excluded.parent_id "
+    "WHERE regions_region.name <> excluded.name OR regions_region.level <> excluded.level "
+    "OR regions_region.parent_id IS DISTINCT FROM excluded.parent_id"
+)
+
+
 def load_regions(
     provinces: Iterable[str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> LoadResult:
     """Insert or update regions in one transaction; rows already equal are left untouched,
     so a second run writes nothing."""
-    table = connection.ops.quote_name("regions_region")
-    sql = (
-        f"INSERT INTO {table} (code, name, level, parent_id) VALUES (%s, %s, %s, %s) "
-        "ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, "
-        "parent_id = excluded.parent_id "
-        f"WHERE {table}.name <> excluded.name OR {table}.level <> excluded.level "
-        f"OR {table}.parent_id IS DISTINCT FROM excluded.parent_id"
-    )
+    result = LoadResult()
+    rows = read_rows(provinces)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            _load_postgresql(cursor, rows, result, progress)
+        else:
+            _load_executemany(cursor, rows, result, progress)
+    return result
+
+
+def _load_executemany(cursor, rows, result: LoadResult, progress) -> None:
+    sql = UPSERT.format(source="VALUES (%s, %s, %s, %s)")
     if connection.vendor == "sqlite":
         sql = sql.replace("IS DISTINCT FROM", "IS NOT")
-    result = LoadResult()
     batch: list[tuple[str, str, int, str | None]] = []
-    with transaction.atomic(), connection.cursor() as cursor:
 
-        def flush() -> None:
-            cursor.executemany(sql, batch)
-            # Both drivers sum the rows each statement changed; unchanged rows count zero.
-            result.written += max(cursor.rowcount, 0)
-            batch.clear()
-            if progress:
-                progress(result.read)
+    def flush() -> None:
+        cursor.executemany(sql, batch)
+        # The driver sums the rows each statement changed; unchanged rows count zero.
+        result.written += max(cursor.rowcount, 0)
+        batch.clear()
+        if progress:
+            progress(result.read)
 
-        for row in read_rows(provinces):
-            batch.append(row)
-            result.read += 1
-            if len(batch) >= BATCH:
-                flush()
-        if batch:
+    for row in rows:
+        batch.append(row)
+        result.read += 1
+        if len(batch) >= BATCH:
             flush()
-    return result
+    if batch:
+        flush()
+
+
+def _load_postgresql(cursor, rows, result: LoadResult, progress) -> None:
+    """COPY into a temporary table, then one upsert: far faster than row-by-row inserts.
+    (Foreign keys are deferred to commit, so the order of rows does not matter.)"""
+    # Dropped explicitly too: inside an outer transaction (tests) ON COMMIT comes late.
+    cursor.execute("DROP TABLE IF EXISTS region_load")
+    cursor.execute(
+        "CREATE TEMPORARY TABLE region_load (LIKE regions_region INCLUDING DEFAULTS) ON COMMIT DROP"
+    )
+    with cursor.cursor.copy("COPY region_load (code, name, level, parent_id) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            result.read += 1
+            if progress and result.read % BATCH == 0:
+                progress(result.read)
+    cursor.execute(UPSERT.format(source="SELECT code, name, level, parent_id FROM region_load"))
+    result.written = max(cursor.rowcount, 0)
+    cursor.execute("DROP TABLE region_load")
+    if progress:
+        progress(result.read)
