@@ -15,7 +15,6 @@ NO_REQUEST = RequestInfo()
 _current: contextvars.ContextVar[RequestInfo] = contextvars.ContextVar("wushe_request")
 
 
-
 def current() -> RequestInfo:
     return _current.get(NO_REQUEST)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -12,6 +13,7 @@ from django.shortcuts import render
 from django.views.generic import DetailView, ListView
 
 from wushe.accounts import permissions
+from wushe.network.coverage import coverage_for
 from wushe.regions.models import Region
 
 PAGE_SIZE = 20
@@ -97,13 +99,9 @@ def require(user, model_label: str, action: str, code: str | None = None) -> Non
         raise PermissionDenied
 
 
+@login_required
 def home(request):
-    from wushe.network.coverage import coverage_for
-
-    if not request.user.is_authenticated:
-        from django.shortcuts import redirect
-
-        return redirect("accounts:login")
+    """The user's own scope at a glance: coverage of each region they are assigned at."""
     roots = Region.objects.filter(code__in=permissions.scope_roots(request.user))
     cards = [(region, coverage_for(region)) for region in roots]
     return render(request, "core/home.html", {"cards": cards})

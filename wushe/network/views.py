@@ -29,6 +29,11 @@ class PlatformList(ScopedListView):
     def get_queryset(self):
         return super().get_queryset().select_related("region")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_create"] = permissions.can(self.request.user, "network.platform", "create")
+        return context
+
 
 class PlatformDetail(ScopedDetailView):
     model = Platform
