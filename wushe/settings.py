@@ -152,6 +152,10 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("WUSHE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("WUSHE_HSTS_SECONDS", 31536000)
+    # A gov.cn host usually shares its parent domain with other agencies' sites, so HSTS for
+    # subdomains and the preload list are the deployer's call, not ours.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("WUSHE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 
 # No inline scripts or styles anywhere: every script is a vendored or project static file.
 SECURE_CSP = {
