@@ -14,6 +14,7 @@ import pytest
 from wushe.accounts import services as account_services
 from wushe.accounts.models import User
 from wushe.accounts.permissions import Role
+from wushe.catalog.domains import ensure_domains
 from wushe.network import services as network_services
 from wushe.network.models import Platform, Tier, Worker
 from wushe.regions.models import Region
@@ -89,6 +90,7 @@ def build_regions() -> dict[str, Region]:
 
 
 def build_world() -> World:
+    ensure_domains()  # a transactional test's flush empties what the data migration seeded
     world = World(regions=build_regions())
     for username, (name, role, code) in PERSONAS.items():
         user = account_services.user_create(

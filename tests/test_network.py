@@ -130,3 +130,11 @@ def test_region_tree_lists_roots_then_children(world, client):
     ).content.decode()
     assert "爱国街道" in children and "和平街道" in children
     assert "/network/platforms/?region=152201001000" in children
+
+
+def test_the_same_platform_cannot_be_registered_twice(world):
+    with pytest.raises(ValidationError, match="爱国街道已有名为“爱国街道社工站”的社工站"):
+        services.platform_create(
+            by=world.users["county_admin"], tier=Tier.STATION,
+            region=world.region("152201001000"), name="爱国街道社工站 ",
+        )  # fmt: skip

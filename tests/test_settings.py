@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def wushe(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("WUSHE_")}
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 (our own CLI, fixed arguments)
         [sys.executable, "-m", "wushe.cli", *args],
         cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=120,
     )  # fmt: skip

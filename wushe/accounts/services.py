@@ -36,7 +36,8 @@ def user_create(
     if by is not None and not permissions.can(by, "accounts.user", Action.CREATE):
         raise PermissionDenied
     username = username.strip()
-    if User.objects.filter(username=username).exists():
+    # Logins and the throttle ignore case, so two names differing only in case would collide.
+    if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("用户名“%(u)s”已被使用。") % {"u": username}})
     user = User(username=username, name=name.strip(), email=email)
     validate_password(password, user)
@@ -52,7 +53,10 @@ def password_change(*, by: User, user: User, old_password: str | None, new_passw
         raise PermissionDenied
     if by.pk == user.pk and not user.check_password(old_password or ""):
         raise ValidationError({"old_password": _("原密码不正确。")})
-    validate_password(new_password, user)
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.error_list}) from exc
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])

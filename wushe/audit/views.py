@@ -3,17 +3,14 @@ from django.utils.translation import gettext_lazy as _
 
 from wushe.audit.models import AuditEvent
 from wushe.core.views import ScopedListView
+from wushe.network.forms import DateInput
 
 
 class EventFilterForm(forms.Form):
     action = forms.CharField(label=_("操作"), required=False)
     actor = forms.CharField(label=_("操作人"), required=False)
-    date_from = forms.DateField(
-        label=_("起"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("止"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("起"), required=False, widget=DateInput)
+    date_to = forms.DateField(label=_("止"), required=False, widget=DateInput)
 
     def filter(self, qs):
         data = self.cleaned_data

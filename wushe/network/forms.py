@@ -8,7 +8,12 @@ from wushe.regions.models import Region
 
 
 class DateInput(forms.DateInput):
+    """A native date picker; it only understands ISO dates, whatever the interface language."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class PlatformFilterForm(forms.Form):

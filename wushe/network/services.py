@@ -65,6 +65,14 @@ def _validate_platform(
         raise ValidationError(errors)
 
 
+def _refuse_duplicate(*, tier: int, region: Region, name: str) -> None:
+    if Platform.objects.filter(tier=tier, region=region, name=name.strip()).exists():
+        raise ValidationError(
+            {"name": _("%(region)s已有名为“%(name)s”的%(tier)s。")
+             % {"region": region.name, "name": name.strip(), "tier": Tier(tier).label}}
+        )  # fmt: skip
+
+
 @transaction.atomic
 def platform_create(
     *,
@@ -83,6 +91,7 @@ def platform_create(
     _validate_platform(
         tier=tier, region=region, name=name, status=status, service_mode=service_mode
     )
+    _refuse_duplicate(tier=tier, region=region, name=name)
     platform = Platform.objects.create(
         tier=tier, region=region, name=name.strip(), address=address.strip(), phone=phone.strip(),
         opened_on=opened_on, status=status, service_mode=service_mode,

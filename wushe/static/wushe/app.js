@@ -5,7 +5,8 @@
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest("[data-toggle='nav']");
     if (toggle) {
-      document.getElementById("nav").classList.toggle("open");
+      var nav = document.getElementById("nav");
+      if (nav) { nav.classList.toggle("open"); }
       return;
     }
     // Region tree: the first click loads children through htmx; later clicks fold and unfold.
