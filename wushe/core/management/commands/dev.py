@@ -6,6 +6,10 @@ import time
 from django.core.management.base import BaseCommand
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "开发运行：同时启动网页服务和后台任务进程，Ctrl-C 一并停止。"
 
@@ -13,6 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
 
     def handle(self, *args, addrport: str, **options):
+        # A terminal's Ctrl-C reaches the children too; a SIGTERM (systemd, timeout, kill)
+        # reaches only us, so turn it into the same orderly stop.
+        signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGHUP, _interrupt)
         wushe = [sys.executable, "-m", "wushe.cli"]
         children = [
             subprocess.Popen([*wushe, "runserver", addrport, "--noreload"]),  # noqa: S603
