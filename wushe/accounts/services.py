@@ -72,7 +72,7 @@ def role_assign(*, by: User | None, user: User, role: str, region: Region) -> Ro
     ):
         raise PermissionDenied
     if region.level not in ROLE_LEVELS[role]:
-        levels = "、".join(str(lv) for lv in sorted(ROLE_LEVELS[role]))
+        levels = "/".join(str(lv) for lv in sorted(ROLE_LEVELS[role]))
         message = _("角色“%(role)s”只能授予在第 %(levels)s 级区划，“%(region)s”是第 %(level)d 级。")
         raise ValidationError(
             {"region": message % {"role": Role(role).label, "levels": levels,
