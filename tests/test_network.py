@@ -138,3 +138,46 @@ def test_the_same_platform_cannot_be_registered_twice(world):
             by=world.users["county_admin"], tier=Tier.STATION,
             region=world.region("152201001000"), name="爱国街道社工站 ",
         )  # fmt: skip
+
+
+def test_terms_in_the_same_post_cannot_overlap(world):
+    head = world.users["station_head"]
+    station = world.platforms["station_a"]
+    deputy = services.worker_create(by=head, name="包乌云", region=world.region("152201001000"))
+    services.posting_create(
+        by=head, platform=station, worker=deputy, post="deputy",
+        started_on=date(2023, 1, 1), ended_on=date(2025, 12, 31),
+    )  # fmt: skip
+    with pytest.raises(ValidationError, match="在这段时间已在本平台担任此岗位"):
+        services.posting_create(
+            by=head, platform=station, worker=deputy, post="deputy", started_on=date(2025, 6, 1)
+        )
+    later = services.posting_create(
+        by=head, platform=station, worker=deputy, post="deputy", started_on=date(2026, 1, 1)
+    )
+    assert later.started_on == date(2026, 1, 1)
+
+
+def test_cannot_post_a_worker_from_outside_ones_scope(world):
+    with pytest.raises(ValidationError, match="不在您的管辖范围内"):
+        services.posting_create(
+            by=world.users["station_head"], platform=world.platforms["station_a"],
+            worker=world.workers["worker_b"], post="resident_worker", started_on=date(2024, 1, 1),
+        )  # fmt: skip
+
+
+def test_bad_tier_and_gender_are_plain_validation_errors(world):
+    with pytest.raises(ValidationError, match="层级“9”无效"):
+        services.platform_create(by=None, tier=9, region=world.region("152201001000"), name="x")
+    with pytest.raises(ValidationError, match="性别“X”无效"):
+        services.worker_create(
+            by=None, name="某人", region=world.region("152201001000"), gender="X"
+        )
+
+
+def test_renaming_onto_an_existing_name_is_refused(world):
+    room = services.platform_create(
+        by=None, tier=Tier.ROOM, region=world.region("152201001001"), name="万佳社区第二社工室"
+    )
+    with pytest.raises(ValidationError, match="已有名为“万佳社区社工室”"):
+        services.platform_update(by=None, platform=room, name="万佳社区社工室")

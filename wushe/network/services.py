@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,7 @@ from wushe.network.models import (
 )
 from wushe.regions.models import Level, Region
 
+GENDERS = ("M", "F")
 PLATFORM_FIELDS = ("name", "address", "phone", "opened_on", "status", "service_mode")
 
 
@@ -46,6 +48,8 @@ def _snapshot(platform: Platform) -> dict[str, Any]:
 def _validate_platform(
     *, tier: int, region: Region, name: str, status: str, service_mode: str
 ) -> None:
+    if tier not in Tier.values:
+        raise ValidationError({"tier": _("层级“%(v)s”无效。") % {"v": tier}})
     errors: dict[str, str] = {}
     expected = TIER_REGION_LEVEL[Tier(tier)]
     if region.level != expected:
@@ -65,8 +69,9 @@ def _validate_platform(
         raise ValidationError(errors)
 
 
-def _refuse_duplicate(*, tier: int, region: Region, name: str) -> None:
-    if Platform.objects.filter(tier=tier, region=region, name=name.strip()).exists():
+def _refuse_duplicate(*, tier: int, region: Region, name: str, pk: int | None = None) -> None:
+    same = Platform.objects.filter(tier=tier, region=region, name=name.strip()).exclude(pk=pk)
+    if same.exists():
         raise ValidationError(
             {"name": _("%(region)s已有名为“%(name)s”的%(tier)s。")
              % {"region": region.name, "name": name.strip(), "tier": Tier(tier).label}}
@@ -125,6 +130,9 @@ def platform_update(
         tier=platform.tier, region=platform.region, name=platform.name,
         status=platform.status, service_mode=platform.service_mode,
     )  # fmt: skip
+    _refuse_duplicate(
+        tier=platform.tier, region=platform.region, name=platform.name, pk=platform.pk
+    )
     platform.updated_at = timezone.now()
     platform.save()
     changes = field_changes(before, _snapshot(platform))
@@ -156,6 +164,10 @@ def worker_create(
         raise ValidationError({"name": _("请填写姓名。")})
     if certificate not in Certificate.values:
         raise ValidationError({"certificate": _("职业资格“%(v)s”无效。") % {"v": certificate}})
+    if gender not in ("", *GENDERS):
+        raise ValidationError(
+            {"gender": _("性别“%(v)s”无效，应为 M（男）或 F（女）。") % {"v": gender}}
+        )
     worker = Worker.objects.create(
         name=name.strip(), region=region, gender=gender, certificate=certificate, user=user
     )
@@ -183,11 +195,16 @@ def posting_create(
         errors["post"] = _("岗位“%(v)s”无效。") % {"v": post}
     if ended_on and ended_on < started_on:
         errors["ended_on"] = _("离任日期不能早于任职日期。")
-    overlapping = Posting.objects.filter(platform=platform, worker=worker, post=post).filter(
-        ended_on__isnull=True
+    if by is not None and not permissions.can(by, "network.worker", Action.VIEW, worker.region_id):
+        errors["worker"] = _("工作人员不存在或不在您的管辖范围内。")
+    # Two terms in the same post overlap unless one ends before the other starts.
+    overlapping = (
+        Posting.objects.filter(platform=platform, worker=worker, post=post)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=started_on))
+        .filter(started_on__lte=ended_on or date.max)
     )
-    if overlapping.exists():
-        errors["worker"] = _("%(w)s已在本平台担任此岗位。") % {"w": worker.name}
+    if "worker" not in errors and overlapping.exists():
+        errors["worker"] = _("%(w)s在这段时间已在本平台担任此岗位。") % {"w": worker.name}
     if errors:
         raise ValidationError(errors)
     posting = Posting.objects.create(
