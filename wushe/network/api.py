@@ -225,13 +225,9 @@ def list_platforms(request: HttpRequest, filters: Query[PlatformQuery]) -> dict:
     """Platforms in the caller's scope, filtered, in pages by id."""
     user = user_of(request)
     region = scope_region_or_404(user, filters.region, "network.platform")
-    qs = in_region(_platforms(user), region)
-    if filters.tier is not None:
-        qs = qs.filter(tier=filters.tier)
-    if filters.status is not None:
-        qs = qs.filter(status=filters.status)
-    if filters.q:
-        qs = qs.filter(name__icontains=filters.q)
+    qs = in_region(_platforms(user), region).matching(
+        q=filters.q or "", tier=filters.tier, status=filters.status or ""
+    )
     rows, cursor = keyset_page(qs, limit=filters.limit, cursor=filters.after)
     return {"items": rows, "next_after": cursor}
 
@@ -320,9 +316,7 @@ def list_workers(request: HttpRequest, filters: Query[WorkerQuery]) -> dict:
     """Staff whose records lie in the caller's scope, in pages by id."""
     user = user_of(request)
     region = scope_region_or_404(user, filters.region, "network.worker")
-    qs = in_region(Worker.objects.visible_to(user), region)
-    if filters.q:
-        qs = qs.filter(name__icontains=filters.q)
+    qs = in_region(Worker.objects.visible_to(user), region).matching(q=filters.q or "")
     rows, cursor = keyset_page(qs, limit=filters.limit, cursor=filters.after)
     return {"items": rows, "next_after": cursor}
 

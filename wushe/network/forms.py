@@ -1,5 +1,4 @@
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from wushe.catalog.models import ServiceDomain
@@ -28,13 +27,7 @@ class PlatformFilterForm(forms.Form):
 
     def filter(self, qs):
         data = self.cleaned_data
-        if data.get("q"):
-            qs = qs.filter(Q(name__icontains=data["q"]) | Q(address__icontains=data["q"]))
-        if data.get("tier"):
-            qs = qs.filter(tier=data["tier"])
-        if data.get("status"):
-            qs = qs.filter(status=data["status"])
-        return qs
+        return qs.matching(q=data["q"], tier=data["tier"], status=data["status"])
 
 
 class WorkerFilterForm(forms.Form):
@@ -44,12 +37,7 @@ class WorkerFilterForm(forms.Form):
     )
 
     def filter(self, qs):
-        data = self.cleaned_data
-        if data.get("q"):
-            qs = qs.filter(name__icontains=data["q"])
-        if data.get("certificate"):
-            qs = qs.filter(certificate=data["certificate"])
-        return qs
+        return qs.matching(q=self.cleaned_data["q"], certificate=self.cleaned_data["certificate"])
 
 
 class RegionCodeField(forms.CharField):

@@ -58,6 +58,17 @@ class PlatformQuerySet(ScopedQuerySet):
     def active(self):
         return self.filter(status=Status.ACTIVE)
 
+    def matching(self, *, q: str = "", tier: int | None = None, status: str = ""):
+        """The search every platform list offers (pages and API alike); blanks match all."""
+        qs = self
+        if q:
+            qs = qs.filter(models.Q(name__icontains=q) | models.Q(address__icontains=q))
+        if tier:
+            qs = qs.filter(tier=tier)
+        if status:
+            qs = qs.filter(status=status)
+        return qs
+
 
 class Platform(models.Model):
     tier = models.PositiveSmallIntegerField(_("层级"), choices=Tier.choices)
@@ -101,7 +112,14 @@ class Platform(models.Model):
 
 
 class WorkerQuerySet(ScopedQuerySet):
-    pass
+    def matching(self, *, q: str = "", certificate: str = ""):
+        """The search every worker list offers; blanks match all."""
+        qs = self
+        if q:
+            qs = qs.filter(name__icontains=q)
+        if certificate:
+            qs = qs.filter(certificate=certificate)
+        return qs
 
 
 class Worker(models.Model):
