@@ -28,10 +28,17 @@ def test_production_without_audit_key_refuses_to_start():
     assert "WUSHE_AUDIT_KEY must be set" in result.stderr
 
 
+def test_production_without_personal_data_keys_refuses_to_start():
+    result = wushe("check", WUSHE_DEBUG="0", WUSHE_SECRET_KEY="x" * 60, WUSHE_AUDIT_KEY="a" * 40)
+    assert result.returncode != 0
+    assert "WUSHE_FIELD_KEYS and WUSHE_BLIND_INDEX_KEY must be set" in result.stderr
+
+
 def test_production_profile_passes_deploy_checks(tmp_path):
     result = wushe(
         "check", "--deploy", "--fail-level", "WARNING",
         WUSHE_DEBUG="0", WUSHE_SECRET_KEY="k" * 30 + "Q7!zR2#x" * 5, WUSHE_AUDIT_KEY="a" * 40,
         WUSHE_ALLOWED_HOSTS="wushe.example.gov.cn", WUSHE_VAR_DIR=str(tmp_path),
+        WUSHE_FIELD_KEYS="k1:MDEyMzQ1Njc4OWFiY2RlZg==", WUSHE_BLIND_INDEX_KEY="b" * 40,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr

@@ -39,6 +39,39 @@ if not AUDIT_KEY:
     AUDIT_KEY = "dev-only-audit-key"  # noqa: S105
 AUDIT_CHAINS = env_int("WUSHE_AUDIT_CHAINS", 8)
 
+
+def _derived_key(purpose: str, length: int) -> bytes:
+    """A development-only key derived from SECRET_KEY, so a laptop needs no key setup."""
+    import hashlib
+
+    return hashlib.sha256(f"{purpose}:{SECRET_KEY}".encode()).digest()[:length]
+
+
+def _field_keys(spec: str) -> list[tuple[str, bytes]]:
+    """`id:base64key,id:base64key`: the first encrypts, every one decrypts (rotation)."""
+    import base64
+
+    keys = []
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        key_id, _, encoded = item.partition(":")
+        key = base64.b64decode(encoded)
+        if not key_id or len(key) != 16:
+            raise RuntimeError(f"WUSHE_FIELD_KEYS: “{key_id}” needs a 16-byte base64 SM4 key")
+        keys.append((key_id, key))
+    return keys
+
+
+# Personal data at rest (SM4-GCM) and its blind index (HMAC-SM3): docs/adr/0004.
+FIELD_KEYS = _field_keys(os.environ.get("WUSHE_FIELD_KEYS", ""))
+BLIND_INDEX_KEY = os.environ.get("WUSHE_BLIND_INDEX_KEY", "").encode()
+if not FIELD_KEYS or not BLIND_INDEX_KEY:
+    if PRODUCTION:
+        raise RuntimeError(
+            "WUSHE_FIELD_KEYS and WUSHE_BLIND_INDEX_KEY must be set when WUSHE_DEBUG is off"
+        )
+    FIELD_KEYS = FIELD_KEYS or [("dev", _derived_key("field", 16))]
+    BLIND_INDEX_KEY = BLIND_INDEX_KEY or _derived_key("blind-index", 32)
+
 ALLOWED_HOSTS = [h for h in os.environ.get("WUSHE_ALLOWED_HOSTS", "").split(",") if h]
 if DEBUG:
     ALLOWED_HOSTS += ["127.0.0.1", "localhost", "testserver", "[::1]"]
