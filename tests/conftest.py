@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
+from stdnum.cn import ric
 
 from wushe.accounts import services as account_services
 from wushe.accounts.models import User
@@ -17,6 +18,8 @@ from wushe.accounts.permissions import Role
 from wushe.catalog.domains import ensure_domains
 from wushe.network import services as network_services
 from wushe.network.models import Platform, Tier, Worker
+from wushe.people import services as people_services
+from wushe.people.models import Person
 from wushe.regions.models import Region
 
 PASSWORD = "Wushe-2026!pass"
@@ -73,6 +76,7 @@ class World:
     users: dict[str, User] = field(default_factory=dict)
     platforms: dict[str, Platform] = field(default_factory=dict)
     workers: dict[str, Worker] = field(default_factory=dict)
+    people: dict[str, Person] = field(default_factory=dict)
 
     def region(self, code: str) -> Region:
         return self.regions[code]
@@ -125,7 +129,33 @@ def build_world() -> World:
             started_on=date(2023, 1, 1),
         )  # fmt: skip
         world.workers[key] = worker
+    for key, name, code, id_number, phone in [
+        (
+            "wuliji",
+            "乌力吉",
+            "152201001001",
+            id_number_for("152201", "19460315", "013"),
+            "13847123456",
+        ),
+        ("xiaobao", "赵小宝", "152201001001", id_number_for("152201", "20180601", "024"), ""),
+        (
+            "hongyun",
+            "单田芳",
+            "152201002001",
+            id_number_for("152201", "19520910", "035"),
+            "13904821234",
+        ),
+    ]:
+        world.people[key] = people_services.person_create(
+            by=None, name=name, region=world.region(code), id_number=id_number, phone=phone
+        )
     return world
+
+
+def id_number_for(area: str, birth: str, sequence: str) -> str:
+    """A well-formed 18-digit number for test people (GB 11643 check digit)."""
+    body = area + birth + sequence
+    return body + ric.calc_check_digit(body + "0")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from wushe.network.models import Posting
 pytestmark = pytest.mark.django_db
 
 # Names that only the records of 爱国街道 (and its people) carry.
-STATION_A_MARKERS = ["爱国街道", "万佳社区", "赵小红", "陈志强", "县管令牌"]
+STATION_A_MARKERS = ["爱国街道", "万佳社区", "赵小红", "陈志强", "县管令牌", "乌力吉", "赵小宝"]
 # The outsider in Beijing must see nothing of Inner Mongolia at all.
 OUTSIDER_MARKERS = [
     *STATION_A_MARKERS,
@@ -66,11 +66,13 @@ def targets(world) -> dict[str, list[str]]:
             "pk", flat=True
         )[:5],
         *world.users["station_worker"].role_assignments.values_list("pk", flat=True),
+        world.people["wuliji"].pk,
+        world.people["xiaobao"].pk,
     }
     return {
         "int": sorted(str(i) for i in ints),
         "code": ["152201001000", "152201001001"],
-        "str": ["152201001000", "accounts", "user", "network"],
+        "str": ["152201001000", "accounts", "user", "network", "people"],
         "path": ["152201001000"],
     }
 
@@ -105,7 +107,7 @@ def leaks(client, url: str, markers: list[str]) -> list[str]:
     [
         ("outsider", OUTSIDER_MARKERS),
         ("other_station_worker", STATION_A_MARKERS),
-        ("volunteer_coordinator", ["县管令牌"]),
+        ("volunteer_coordinator", ["县管令牌", "赵小宝"]),
     ],
 )
 def test_no_route_leaks_to_out_of_scope_persona(world, client, persona, markers):

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "wushe.regions",
     "wushe.catalog",
     "wushe.network",
+    "wushe.people",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("wushe.accounts.urls")),
     path("regions/", include("wushe.regions.urls")),
     path("network/", include("wushe.network.urls")),
+    path("people/", include("wushe.people.urls")),
     path("audit/", include("wushe.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -36,12 +36,26 @@ class Action(models.TextChoices):
     CREATE = "create", _("新建")
     CHANGE = "change", _("修改")
     DELETE = "delete", _("删除")
+    REVEAL = "reveal", _("查看完整敏感信息")
 
 
-V, C, U, D = Action.VIEW, Action.CREATE, Action.CHANGE, Action.DELETE
+V, C, U, D, R = Action.VIEW, Action.CREATE, Action.CHANGE, Action.DELETE, Action.REVEAL
 READ = frozenset({V})
 WRITE = frozenset({V, C, U})
 ALL = frozenset({V, C, U, D})
+
+# The registry: people.person is the record; people.child widens it to under-18s, and
+# people.sensitive to health, disability and assistance categories (PIPL: need to know).
+PEOPLE_CASEWORK = {
+    "people.person": frozenset({V, C, U, R}),
+    "people.child": READ,
+    "people.sensitive": READ,
+}
+PEOPLE_OVERSIGHT = {
+    "people.person": frozenset({V, R}),
+    "people.child": READ,
+    "people.sensitive": READ,
+}
 
 # The region levels at which a role may be assigned (1 province … 5 village).
 ROLE_LEVELS: dict[str, frozenset[int]] = {
@@ -64,6 +78,7 @@ _ADMIN = {
     "network.worker": WRITE,
     "accounts.roleassignment": ALL,
     "audit.auditevent": READ,
+    **PEOPLE_OVERSIGHT,
 }
 
 # What each role may do to each model, within the code range of the region it is assigned at.
@@ -76,29 +91,37 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "network.platform": WRITE,
         "network.posting": ALL,
         "network.worker": WRITE,
+        **PEOPLE_CASEWORK,
     },
     Role.STATION_HEAD: {
         "regions.region": READ,
         "network.platform": frozenset({V, U}),
         "network.posting": ALL,
         "network.worker": WRITE,
+        **PEOPLE_CASEWORK,
     },
     Role.STATION_WORKER: {
         "regions.region": READ,
         "network.platform": READ,
         "network.posting": READ,
         "network.worker": READ,
+        **PEOPLE_CASEWORK,
     },
     Role.VOLUNTEER_COORDINATOR: {
         "regions.region": READ,
         "network.platform": READ,
         "network.worker": READ,
+        # Volunteers visit adults: names and addresses, no children, no sensitive categories.
+        "people.person": READ,
     },
     Role.SUPERVISOR: {
         "regions.region": READ,
         "network.platform": READ,
         "network.posting": READ,
         "network.worker": READ,
+        "people.person": READ,
+        "people.child": READ,
+        "people.sensitive": READ,
     },
     Role.AUDITOR: {
         "regions.region": READ,
@@ -107,6 +130,9 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "network.worker": READ,
         "accounts.roleassignment": READ,
         "audit.auditevent": READ,
+        "people.person": READ,
+        "people.child": READ,
+        "people.sensitive": READ,
     },
     Role.SYSADMIN: {
         "regions.region": READ,

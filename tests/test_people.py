@@ -1,0 +1,203 @@
+"""The registry: one file per person, personal data encrypted and masked, found by what a
+worker remembers, children and sensitive categories shown only to those who need them."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+
+from tests.conftest import id_number_for
+from wushe.audit.models import AuditEvent
+from wushe.people import services
+from wushe.people.models import Category, Person
+from wushe.people.search import search
+
+pytestmark = pytest.mark.django_db
+
+
+def names(qs) -> set[str]:
+    return {p.name for p in qs}
+
+
+def test_no_plaintext_id_number_or_phone_anywhere_in_the_database(world):
+    secrets = [services.id_number_of(p) for p in world.people.values()]
+    secrets += [services.phone_of(p) for p in world.people.values() if p.phone_enc]
+    secrets = [s for s in secrets if s]
+    assert len(secrets) == 5
+    found = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            dump = repr(cursor.fetchall())
+            found += [(table, s) for s in secrets if s in dump or s[-8:] in dump]
+    assert found == []
+
+
+def test_the_same_id_number_exists_once_in_the_platform(world):
+    number = services.id_number_of(world.people["wuliji"])
+    with pytest.raises(services.DuplicatePerson) as exc:
+        services.person_create(
+            by=world.users["other_station_worker"], name="乌力吉",
+            region=world.region("152201002002"), id_number=number.lower(),
+        )  # fmt: skip
+    message = exc.value.message_dict["id_number"][0]
+    assert "乌力吉" in message and "152201********013X" in message and number not in message
+    assert exc.value.existing == world.people["wuliji"]
+
+
+def test_id_number_fills_birth_date_and_gender(world):
+    person = world.people["wuliji"]
+    assert person.birth_date == date(1946, 3, 15) and person.gender == "M"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("单", {"单田芳"}),
+        ("田芳", {"单田芳"}),
+        ("shantianfang", {"单田芳"}),
+        ("dantian", {"单田芳"}),
+        ("ctf", {"单田芳"}),
+        ("wlj", {"乌力吉"}),
+        ("wuliji", {"乌力吉"}),
+        ("赵小", {"赵小宝"}),
+        ("3456", {"乌力吉"}),  # phone 138 4712 3456
+        ("xyz", set()),
+    ],
+)
+def test_county_admin_finds_people_by_fragment_pinyin_initials_and_suffix(world, query, expected):
+    assert names(search(Person.objects.visible_to(world.users["county_admin"]), query)) == expected
+
+
+def test_id_suffix_search(world):
+    number = services.id_number_of(world.people["wuliji"])
+    qs = Person.objects.visible_to(world.users["county_admin"])
+    assert names(search(qs, number[-4:])) == {"乌力吉"}
+    assert names(search(qs, number[-6:])) == {"乌力吉"}
+
+
+def test_search_respects_scope(world):
+    qs = Person.objects.visible_to(world.users["station_worker"])
+    assert names(search(qs, "单")) == set()
+    assert names(search(qs, "wlj")) == {"乌力吉"}
+
+
+def test_children_are_hidden_from_volunteer_coordinators(world):
+    assert names(Person.objects.visible_to(world.users["station_worker"])) == {"乌力吉", "赵小宝"}
+    assert names(Person.objects.visible_to(world.users["volunteer_coordinator"])) == {"乌力吉"}
+
+
+def test_list_and_page_show_masked_values(world, client):
+    client.force_login(world.users["station_worker"])
+    number = services.id_number_of(world.people["wuliji"])
+    body = client.get("/people/").content.decode()
+    assert number[:6] + "********" + number[-4:] in body and number not in body
+    assert "138****3456" in body and "13847123456" not in body
+    page = client.get(f"/people/{world.people['wuliji'].pk}/").content.decode()
+    assert number not in page and "13847123456" not in page
+
+
+def test_reveal_needs_a_reason_and_is_audited(world, client):
+    person = world.people["wuliji"]
+    client.force_login(world.users["station_worker"])
+    body = client.post(f"/people/{person.pk}/reveal/", {"reason": ""}).content.decode()
+    assert services.id_number_of(person) not in body
+    body = client.post(
+        f"/people/{person.pk}/reveal/", {"reason": "入户核实低保信息"}
+    ).content.decode()
+    assert services.id_number_of(person) in body and "13847123456" in body
+    event = AuditEvent.objects.get(action="person.reveal")
+    assert event.actor_name == "station_worker" and event.changes["reason"] == "入户核实低保信息"
+
+
+def test_volunteer_coordinator_cannot_reveal(world, client):
+    client.force_login(world.users["volunteer_coordinator"])
+    person = world.people["wuliji"]
+    assert client.post(f"/people/{person.pk}/reveal/", {"reason": "想看"}).status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.person_reveal(
+            by=world.users["volunteer_coordinator"], person=person, reason="想看"
+        )
+
+
+def test_sensitive_categories_only_for_those_who_need_them(world, client):
+    person = world.people["wuliji"]
+    worker = world.users["station_worker"]
+    services.category_add(
+        by=worker, person=person, category=Category.ELDERLY_ALONE, started_on=date(2024, 1, 1)
+    )
+    services.category_add(
+        by=worker, person=person, category=Category.DIBAO, started_on=date(2024, 3, 1)
+    )
+    client.force_login(world.users["volunteer_coordinator"])
+    page = client.get(f"/people/{person.pk}/").content.decode()
+    assert "独居老人" in page and "低保" not in page
+    client.force_login(worker)
+    page = client.get(f"/people/{person.pk}/").content.decode()
+    assert "独居老人" in page and "低保" in page
+
+
+def test_categories_keep_their_history(world):
+    person = world.people["wuliji"]
+    entry = services.category_add(
+        by=None, person=person, category=Category.DIBAO, started_on=date(2022, 1, 1)
+    )
+    services.category_end(by=None, entry=entry, ended_on=date(2023, 12, 31))
+    services.category_add(
+        by=None, person=person, category=Category.TEKUN, started_on=date(2024, 1, 1)
+    )
+    held = [(c.category, c.ended_on) for c in person.categories.order_by("started_on")]
+    assert held == [(Category.DIBAO, date(2023, 12, 31)), (Category.TEKUN, None)]
+
+
+def test_disability_needs_type_and_grade(world):
+    with pytest.raises(ValidationError) as exc:
+        services.category_add(
+            by=None,
+            person=world.people["wuliji"],
+            category=Category.DISABILITY,
+            started_on=date(2024, 1, 1),
+        )
+    assert set(exc.value.message_dict) == {"disability_type", "disability_grade"}
+
+
+def test_people_are_registered_in_villages(world):
+    with pytest.raises(ValidationError, match="不是村级区划"):
+        services.person_create(by=None, name="某人", region=world.region("152201001000"))
+
+
+def test_id_info_says_what_the_number_tells(world, client):
+    client.force_login(world.users["station_worker"])
+    number = id_number_for("152201", "19460315", "013")
+    body = client.get("/people/id-info/", {"id_number": number}).content.decode()
+    assert "1946年3月15日" in body and "男" in body and "乌兰浩特市" in body
+    body = client.get("/people/id-info/", {"id_number": number[:-1] + "0"}).content.decode()
+    assert "校验位不符" in body
+
+
+def test_worker_registers_a_person_through_the_form(world, client):
+    client.force_login(world.users["station_worker"])
+    number = id_number_for("152201", "19500101", "046")
+    response = client.post(
+        "/people/new/",
+        {
+            "name": "巴特尔",
+            "id_number": number,
+            "region": "152201001002",
+            "legal_basis": "statutory",
+            "phone": "13500001111",
+        },
+    )
+    person = Person.objects.get(name="巴特尔")
+    assert response.status_code == 302 and person.birth_date == date(1950, 1, 1)
+    again = client.post(
+        "/people/new/",
+        {
+            "name": "巴特尔",
+            "id_number": number,
+            "region": "152201001002",
+            "legal_basis": "statutory",
+        },
+    ).content.decode()
+    assert "此身份证号已登记" in again and Person.objects.filter(name="巴特尔").count() == 1

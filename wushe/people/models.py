@@ -1,0 +1,235 @@
+"""The registry of the people a station serves (建档立卡): people, households, categories.
+
+ID numbers and phones are stored only encrypted (SM4-GCM) with keyed blind indexes for exact
+lookup (docs/adr/0004); names are searchable through `PersonSearchKey` rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from wushe.core.scoping import ScopedQuerySet
+
+ADULT_AGE = 18
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
+
+
+class LegalBasis(models.TextChoices):
+    STATUTORY = "statutory", _("履行法定职责")
+    CONSENT = "consent", _("本人同意")
+    GUARDIAN_CONSENT = "guardian_consent", _("监护人同意")
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", _("户主")
+    SPOUSE = "spouse", _("配偶")
+    CHILD = "child", _("子女")
+    PARENT = "parent", _("父母")
+    GRANDCHILD = "grandchild", _("孙子女")
+    SIBLING = "sibling", _("兄弟姐妹")
+    OTHER = "other", _("其他")
+
+
+class CategoryGroup(models.TextChoices):
+    ELDERLY = "elderly", _("老年人")
+    CHILDREN = "children", _("儿童")
+    HARDSHIP = "hardship", _("困难群众")
+    DISABILITY = "disability", _("残疾人")
+    LOCAL = "local", _("地方类别")
+
+
+class Category(models.TextChoices):
+    # Elderly (老)
+    ELDERLY_ALONE = "elderly_alone", _("独居老人")
+    ELDERLY_EMPTY_NEST = "elderly_empty_nest", _("空巢老人")
+    ELDERLY_LEFT_BEHIND = "elderly_left_behind", _("留守老人")
+    ELDERLY_DISABLED = "elderly_disabled", _("失能老人")
+    ELDERLY_SEMI_DISABLED = "elderly_semi_disabled", _("半失能老人")
+    # Children (小)
+    CHILD_LEFT_BEHIND = "child_left_behind", _("留守儿童")
+    CHILD_IN_DIFFICULTY = "child_in_difficulty", _("困境儿童")
+    CHILD_ORPHAN = "child_orphan", _("孤儿")
+    CHILD_UNCARED = "child_uncared", _("事实无人抚养儿童")
+    # People in hardship (困)
+    DIBAO = "dibao", _("低保")
+    TEKUN = "tekun", _("特困")
+    DIBAO_MARGINAL = "dibao_marginal", _("低保边缘")
+    TEMPORARY_ASSISTANCE = "temporary_assistance", _("临时救助")
+    POVERTY_MONITORING = "poverty_monitoring", _("防返贫监测")
+    # Disability (残)
+    DISABILITY = "disability", _("残疾人")
+    # Local extras (地方类别)
+    LOCAL = "local", _("其他（地方类别）")
+
+
+CATEGORY_GROUPS: dict[str, str] = {
+    **dict.fromkeys(
+        [Category.ELDERLY_ALONE, Category.ELDERLY_EMPTY_NEST, Category.ELDERLY_LEFT_BEHIND,
+         Category.ELDERLY_DISABLED, Category.ELDERLY_SEMI_DISABLED], CategoryGroup.ELDERLY),
+    **dict.fromkeys(
+        [Category.CHILD_LEFT_BEHIND, Category.CHILD_IN_DIFFICULTY, Category.CHILD_ORPHAN,
+         Category.CHILD_UNCARED], CategoryGroup.CHILDREN),
+    **dict.fromkeys(
+        [Category.DIBAO, Category.TEKUN, Category.DIBAO_MARGINAL, Category.TEMPORARY_ASSISTANCE,
+         Category.POVERTY_MONITORING], CategoryGroup.HARDSHIP),
+    Category.DISABILITY: CategoryGroup.DISABILITY,
+    Category.LOCAL: CategoryGroup.LOCAL,
+}  # fmt: skip
+
+
+class DisabilityType(models.TextChoices):
+    VISUAL = "visual", _("视力残疾")
+    HEARING = "hearing", _("听力残疾")
+    SPEECH = "speech", _("言语残疾")
+    PHYSICAL = "physical", _("肢体残疾")
+    INTELLECTUAL = "intellectual", _("智力残疾")
+    MENTAL = "mental", _("精神残疾")
+    MULTIPLE = "multiple", _("多重残疾")
+
+
+def adult_cutoff(today: date | None = None) -> date:
+    """Born on or before this day: 18 or older today."""
+    today = today or timezone.localdate()
+    try:
+        return today.replace(year=today.year - ADULT_AGE)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - ADULT_AGE, day=28)
+
+
+class PersonQuerySet(ScopedQuerySet):
+    def visible_to(self, user, action: str = "view"):
+        """In scope for `people.person`; children only where the role also covers
+        `people.child` (儿童信息 is visible only to those who need it)."""
+        from wushe.accounts.permissions import scope_filter
+
+        qs = super().visible_to(user, action)
+        children = Q(birth_date__gt=adult_cutoff())
+        return qs.filter(~children | scope_filter(user, "people.child", "view", field="region_id"))
+
+
+class Household(models.Model):
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("所在村（社区）"), on_delete=models.PROTECT,
+        related_name="+", db_column="region_code",
+    )  # fmt: skip
+    address = models.CharField(_("住址"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("家庭户")
+        verbose_name_plural = _("家庭户")
+
+    def __str__(self) -> str:
+        head = self.members.filter(relation=Relation.HEAD).first()
+        return (
+            _("%(name)s户") % {"name": head.name} if head else _("家庭户 #%(id)s") % {"id": self.pk}
+        )
+
+
+class Person(models.Model):
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number_enc = models.TextField(_("身份证号（密文）"), blank=True)
+    id_number_index = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True, db_index=True)
+    ethnicity = models.CharField(_("民族"), max_length=20, blank=True)
+    phone_enc = models.TextField(_("联系电话（密文）"), blank=True)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("所在村（社区）"), on_delete=models.PROTECT,
+        related_name="+", db_column="region_code",
+    )  # fmt: skip
+    address = models.CharField(_("住址"), max_length=200, blank=True)
+    household = models.ForeignKey(
+        Household, verbose_name=_("家庭户"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="members",
+    )  # fmt: skip
+    relation = models.CharField(
+        _("与户主关系"), max_length=16, choices=Relation.choices, blank=True
+    )
+    legal_basis = models.CharField(
+        _("处理依据"), max_length=20, choices=LegalBasis.choices, default=LegalBasis.STATUTORY
+    )
+    consent_withdrawn_at = models.DateTimeField(_("撤回同意时间"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("服务对象")
+        verbose_name_plural = _("服务对象")
+        ordering = ["region_id", "name", "id"]
+        indexes = [models.Index(fields=["region", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def region_code(self) -> str:
+        return self.region_id
+
+    @property
+    def is_child(self) -> bool:
+        return self.birth_date is not None and self.birth_date > adult_cutoff()
+
+
+class PersonCategory(models.Model):
+    """A category a person holds for a period; history is kept, never overwritten."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="categories")
+    category = models.CharField(_("类别"), max_length=32, choices=Category.choices)
+    local_name = models.CharField(_("地方类别名称"), max_length=50, blank=True)
+    disability_type = models.CharField(
+        _("残疾类别"), max_length=16, choices=DisabilityType.choices, blank=True
+    )
+    disability_grade = models.PositiveSmallIntegerField(
+        _("残疾等级"), null=True, blank=True, choices=[(g, f"{g}级") for g in range(1, 5)]
+    )
+    started_on = models.DateField(_("开始日期"))
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("对象类别")
+        verbose_name_plural = _("对象类别")
+        ordering = ["ended_on", "category", "started_on"]
+
+    def __str__(self) -> str:
+        return self.local_name or self.get_category_display()
+
+    @property
+    def group(self) -> str:
+        return CATEGORY_GROUPS[self.category]
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_on is None or self.ended_on >= timezone.localdate()
+
+
+class PersonSearchKey(models.Model):
+    """One searchable key of a person (a name fragment, a pinyin spelling, initials, or a
+    keyed digest of an ID or phone suffix), with the person's region for scoped range scans."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    region_code = models.CharField(max_length=12)
+    key = models.CharField(max_length=80)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "region_code"])]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "key"], name="unique_person_search_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,85 @@
+"""Finding people by what a worker remembers: 1–3 characters of the name, its pinyin or
+initials (every reading of the surname's first character: 单 → dan/shan/chan), or the last
+digits of an ID or phone number. Each is an indexed key lookup inside the user's code range.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+from pypinyin import Style, lazy_pinyin, pinyin
+
+from wushe.core.crypto import blind_index
+
+MAX_FRAGMENT = 3
+CJK = re.compile(r"^[\u3400-\u9fff\U00020000-\U0002ffff·]+$")
+LATIN = re.compile(r"^[a-z]+$")
+# The last 4 or 6 characters of an ID number (its last may be X) or the last 4 of a phone.
+DIGITS = re.compile(r"^(\d{4}|\d{6}|\d{3}[xX]|\d{5}[xX])$")
+
+
+def _suffix_key(kind: str, value: str) -> str:
+    return f"{kind}:" + blind_index(value.upper(), context=f"people.person.{kind}")[:32]
+
+
+def name_keys(name: str) -> set[str]:
+    """Chinese fragments (c:), full pinyin (p:) and initials (i:) of a name."""
+    name = name.strip()
+    keys = {
+        f"c:{name[i : i + n]}" for n in range(1, MAX_FRAGMENT + 1) for i in range(len(name) - n + 1)
+    }
+    if not name:
+        return keys
+    rest = lazy_pinyin(name[1:], errors="ignore")
+    first_readings = pinyin(name[0], heteronym=True, style=Style.NORMAL, errors="ignore")
+    for reading in (first_readings[0] if first_readings else []) or [""]:
+        full = reading + "".join(rest)
+        keys.add(f"p:{full}")
+        keys.add("i:" + "".join(s[:1] for s in [reading, *rest] if s))
+    return {k for k in keys if len(k) > 2}
+
+
+def number_keys(id_number: str = "", phone: str = "") -> set[str]:
+    """Keyed digests of the last 4 and 6 characters of the ID number and the last 4 of the phone."""
+    keys = set()
+    if id_number:
+        keys |= {_suffix_key("id", id_number[-4:]), _suffix_key("id", id_number[-6:])}
+    if phone:
+        keys.add(_suffix_key("tel", phone[-4:]))
+    return keys
+
+
+def search(qs: QuerySet, query: str) -> QuerySet:
+    """`qs` (already scoped) narrowed to the people whose keys match `query`."""
+    from wushe.people.models import PersonSearchKey
+
+    query = query.strip()
+    if not query:
+        return qs
+    keys = PersonSearchKey.objects.none()
+    lowered = query.lower().replace(" ", "")
+    if CJK.match(query) and len(query) <= MAX_FRAGMENT:
+        keys = PersonSearchKey.objects.filter(key=f"c:{query}")
+    elif CJK.match(query):  # a longer name: its first three characters, then check the rest
+        keys = PersonSearchKey.objects.filter(key=f"c:{query[:MAX_FRAGMENT]}")
+        qs = qs.filter(name__contains=query)
+    elif LATIN.match(lowered):
+        keys = PersonSearchKey.objects.filter(_prefix("p:" + lowered) | _prefix("i:" + lowered))
+    elif DIGITS.match(query):
+        keys = PersonSearchKey.objects.filter(
+            key__in=[_suffix_key("id", query), _suffix_key("tel", query)]
+        )
+    else:
+        return qs.none()
+    return qs.filter(pk__in=keys.values("person_id"))
+
+
+def _prefix(prefix: str):
+    """A range on the key index, not LIKE: the same B-tree plan on SQLite and PostgreSQL."""
+    return Q(key__gte=prefix, key__lt=prefix + "\uffff")
+
+
+def all_keys(name: str, id_number: str = "", phone: str = "") -> Iterable[str]:
+    return name_keys(name) | number_keys(id_number, phone)

@@ -1,0 +1,157 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from wushe.accounts import permissions
+from wushe.core.forms import add_service_errors
+from wushe.core.identity import InvalidIdNumber, parse_id_number
+from wushe.core.views import ScopedListView, require, visible_or_404
+from wushe.people import services
+from wushe.people.forms import CategoryForm, PersonFilterForm, PersonForm, RevealForm
+from wushe.people.models import CATEGORY_GROUPS, CategoryGroup, Person
+from wushe.regions.models import Region
+
+SENSITIVE_GROUPS = {CategoryGroup.HARDSHIP, CategoryGroup.DISABILITY}
+HEALTH_CATEGORIES = {"elderly_disabled", "elderly_semi_disabled"}
+
+
+class PersonList(ScopedListView):
+    model = Person
+    filter_form_class = PersonFilterForm
+    template_name = "people/person_list.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("region")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = [(p, services.masked(p)) for p in context["object_list"]]
+        context["can_create"] = permissions.can(self.request.user, "people.person", "create")
+        return context
+
+
+def visible_categories(user, person: Person) -> list:
+    """Health, disability and assistance categories only for roles that need them."""
+    sensitive_ok = permissions.can(user, "people.sensitive", "view", person.region_id)
+    return [c for c in person.categories.all() if sensitive_ok or not is_sensitive(c.category)]
+
+
+def is_sensitive(category: str) -> bool:
+    return CATEGORY_GROUPS[category] in SENSITIVE_GROUPS or category in HEALTH_CATEGORIES
+
+
+def _detail(request, person: Person, revealed: dict | None = None, **forms):
+    user = request.user
+    members = (
+        Person.objects.visible_to(user).filter(household=person.household).exclude(pk=person.pk)
+        if person.household_id else Person.objects.none()
+    )  # fmt: skip
+    context = {
+        "person": person,
+        "masked": services.masked(person),
+        "revealed": revealed,
+        "categories": visible_categories(user, person),
+        "members": members,
+        "can_reveal": permissions.can(user, "people.person", "reveal", person.region_id),
+        "can_change": permissions.can(user, "people.person", "change", person.region_id),
+        "reveal_form": forms.get("reveal_form") or RevealForm(),
+        "category_form": forms.get("category_form")
+        or CategoryForm(initial={"started_on": timezone.localdate()}),
+        "age": _age(person),
+    }
+    return render(request, "people/person_detail.html", context)
+
+
+def _age(person: Person) -> int | None:
+    if person.birth_date is None:
+        return None
+    today = timezone.localdate()
+    return (
+        today.year
+        - person.birth_date.year
+        - ((today.month, today.day) < (person.birth_date.month, person.birth_date.day))
+    )
+
+
+@login_required
+def person_detail(request, pk: int):
+    return _detail(request, visible_or_404(Person, request.user, pk=pk))
+
+
+@login_required
+@require_POST
+def person_reveal(request, pk: int):
+    person = visible_or_404(Person, request.user, pk=pk)
+    require(request.user, "people.person", "reveal", person.region_id)
+    form = RevealForm(request.POST)
+    if form.is_valid():
+        try:
+            revealed = services.person_reveal(
+                by=request.user, person=person, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _detail(request, person, revealed=revealed)
+    return _detail(request, person, reveal_form=form)
+
+
+@login_required
+@require_POST
+def category_add(request, pk: int):
+    person = visible_or_404(Person, request.user, pk=pk)
+    require(request.user, "people.person", "change", person.region_id)
+    form = CategoryForm(request.POST)
+    if form.is_valid():
+        try:
+            services.category_add(by=request.user, person=person, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已添加类别。"))
+            return redirect("people:person_detail", pk=person.pk)
+    return _detail(request, person, category_form=form)
+
+
+@login_required
+def person_create(request):
+    require(request.user, "people.person", "create")
+    form = PersonForm(request.POST or None, initial={"region": request.GET.get("region", "")})
+    duplicate = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_create(by=request.user, **form.cleaned_data)
+        except services.DuplicatePerson as exc:
+            add_service_errors(form, exc)
+            duplicate = exc.existing
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已为%(n)s建档。") % {"n": person.name})
+            return redirect("people:person_detail", pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "duplicate": duplicate})
+
+
+@login_required
+def id_info(request):
+    """What an ID number says (birth date, age, gender, birthplace), shown as it is typed."""
+    raw = request.GET.get("id_number", "")
+    context: dict = {"raw": raw}
+    if raw.strip():
+        try:
+            parsed = parse_id_number(raw)
+        except InvalidIdNumber as exc:
+            context["error"] = str(exc)
+        else:
+            county = Region.objects.filter(code=parsed.area_code.ljust(12, "0")).first()
+            unknown = _("（未能识别，区划代码 %(c)s）") % {"c": parsed.area_code}
+            context.update(
+                parsed=parsed,
+                age=parsed.age_on(timezone.localdate()),
+                birthplace=county.full_name if county else unknown,
+            )
+    return render(request, "people/id_info.html", context)
