@@ -9,6 +9,7 @@ urlpatterns = [
     path("regions/", include("wushe.regions.urls")),
     path("network/", include("wushe.network.urls")),
     path("people/", include("wushe.people.urls")),
+    path("people/imports/", include("wushe.people.import_urls")),
     path("audit/", include("wushe.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
