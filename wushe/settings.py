@@ -72,6 +72,9 @@ if not FIELD_KEYS or not BLIND_INDEX_KEY:
     FIELD_KEYS = FIELD_KEYS or [("dev", _derived_key("field", 16))]
     BLIND_INDEX_KEY = BLIND_INDEX_KEY or _derived_key("blind-index", 32)
 
+# How many reverse proxies stand in front (nginx: 1); their X-Forwarded-For hops are trusted.
+TRUSTED_PROXIES = env_int("WUSHE_TRUSTED_PROXIES", 0)
+
 ALLOWED_HOSTS = [h for h in os.environ.get("WUSHE_ALLOWED_HOSTS", "").split(",") if h]
 if DEBUG:
     ALLOWED_HOSTS += ["127.0.0.1", "localhost", "testserver", "[::1]"]
@@ -85,6 +88,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "ninja",  # serves the API docs' Swagger UI from its own static files, not a CDN
     "wushe.core",
     "wushe.accounts",
     "wushe.audit",

@@ -1,21 +1,37 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from wushe.accounts import services
+from wushe.accounts import permissions, services
 from wushe.accounts.models import RoleAssignment, User
 from wushe.core.admin import ScopedAdmin, site
+from wushe.core.forms import add_service_errors
 
 
 class RoleAssignmentInline(admin.TabularInline):
+    """A user's grants, read-only and only those inside the viewer's scope."""
+
     model = RoleAssignment
     extra = 0
     fields = ("role", "region", "created_at")
     readonly_fields = ("role", "region", "created_at")
     can_delete = False
 
+    def get_queryset(self, request):
+        return RoleAssignment.objects.visible_to(request.user).select_related("region")
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return permissions.can(request.user, "accounts.roleassignment", "view")
+
     def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -25,6 +41,34 @@ class UserCreateForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ("username", "name", "email")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password"):
+            candidate = User(username=data.get("username", ""), name=data.get("name", ""))
+            try:
+                validate_password(data["password"], candidate)
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        return data
+
+
+class RoleAssignmentForm(forms.ModelForm):
+    class Meta:
+        model = RoleAssignment
+        fields = ("user", "role", "region")
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            services.check_grant(
+                by=self.request_user, user=data["user"], role=data["role"], region=data["region"]
+            )
+        except ValidationError as exc:
+            add_service_errors(self, exc)
+        return data
 
 
 @admin.register(User, site=site)
@@ -55,14 +99,10 @@ class UserAdmin(ScopedAdmin):
             # Only the name, email and active flag are editable here; audit them.
             services.user_update(by=request.user, user=obj, fields=form.changed_data)
             return
-        try:
-            created = services.user_create(
-                by=request.user, username=obj.username, name=obj.name, email=obj.email,
-                password=form.cleaned_data["password"],
-            )  # fmt: skip
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            raise
+        created = services.user_create(
+            by=request.user, username=obj.username, name=obj.name, email=obj.email,
+            password=form.cleaned_data["password"],
+        )  # fmt: skip
         obj.pk = created.pk
 
     def has_delete_permission(self, request, obj=None) -> bool:
@@ -76,6 +116,12 @@ class RoleAssignmentAdmin(ScopedAdmin):
     search_fields = ("user__username", "user__name", "region__name", "region__code")
     raw_id_fields = ("user", "region")
     fields = ("user", "role", "region")
+    form = RoleAssignmentForm
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.request_user = request.user  # the grant's checks need to know who grants
+        return form
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # a grant is revoked and granted anew, never edited

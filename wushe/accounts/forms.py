@@ -21,9 +21,10 @@ class LoginForm(AuthenticationForm):
     def clean(self):
         username = (self.cleaned_data.get("username") or "").strip()
         if username:
-            until = services.login_locked_until(username)
-            if until:
-                raise self._locked_error(until)
+            try:
+                services.login_attempt_claim(username=username)
+            except services.LoginLocked as locked:
+                raise self._locked_error(locked.until) from None
         try:
             return super().clean()
         except forms.ValidationError:

@@ -141,6 +141,30 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
     },
 }
 
+_FIELD_ROLES = frozenset(
+    {Role.CENTER_MANAGER, Role.STATION_HEAD, Role.STATION_WORKER, Role.VOLUNTEER_COORDINATOR,
+     Role.SUPERVISOR}
+)  # fmt: skip
+# Which roles a holder of each role may grant (within its own region, never to itself).
+# Oversight roles (auditor, system administrator) are granted only by the system
+# administrator, so nobody can audit or administer themselves into more rights.
+GRANTABLE: dict[str, frozenset[str]] = {
+    Role.PROVINCE_ADMIN: frozenset({Role.CITY_ADMIN, Role.COUNTY_ADMIN, *_FIELD_ROLES}),
+    Role.CITY_ADMIN: frozenset({Role.COUNTY_ADMIN, *_FIELD_ROLES}),
+    Role.COUNTY_ADMIN: _FIELD_ROLES,
+    Role.SYSADMIN: frozenset(Role.values),
+}
+
+
+def may_grant(user: User, role: str, code: str) -> bool:
+    """Whether `user` may grant `role` at region `code` (to someone else)."""
+    return any(
+        role in GRANTABLE.get(held, ()) and lo <= code <= hi
+        for held, held_code, held_level in _assignments(user)
+        for lo, hi in [code_range(held_code, held_level)]
+    )
+
+
 # Rights that are not tied to a region: the system administrator keeps the accounts and
 # reads the whole audit trail (logins included), but no service records.
 GLOBAL_RIGHTS: dict[str, dict[str, frozenset[str]]] = {

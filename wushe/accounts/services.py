@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -35,7 +36,8 @@ def user_create(
 ) -> User:
     if by is not None and not permissions.can(by, "accounts.user", Action.CREATE):
         raise PermissionDenied
-    username = username.strip()
+    # The login form normalises what is typed (NFKC); store the same form, or it never matches.
+    username = unicodedata.normalize("NFKC", username).strip()
     # Logins and the throttle ignore case, so two names differing only in case would collide.
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("用户名“%(u)s”已被使用。") % {"u": username}})
@@ -65,12 +67,18 @@ def password_change(*, by: User, user: User, old_password: str | None, new_passw
         )
 
 
-def role_assign(*, by: User | None, user: User, role: str, region: Region) -> RoleAssignment:
-    """Grant `role` over `region`; the grantor must hold the grant right over that region."""
-    if by is not None and not permissions.can(
-        by, "accounts.roleassignment", Action.CREATE, region.code
-    ):
-        raise PermissionDenied
+def check_grant(*, by: User | None, user: User, role: str, region: Region) -> None:
+    """Why `by` may not grant `role` over `region` to `user`, as a ValidationError, if so."""
+    if role not in Role.values:
+        raise ValidationError({"role": _("角色“%(r)s”无效。") % {"r": role}})
+    if by is not None:
+        if by.pk == user.pk:
+            raise ValidationError({"user": _("不能给自己授予角色，请由上级管理员授予。")})
+        if not permissions.may_grant(by, role, region.code):
+            raise ValidationError(
+                {"role": _("您无权在“%(region)s”授予“%(role)s”角色。")
+                 % {"region": region.name, "role": Role(role).label}}
+            )  # fmt: skip
     if region.level not in ROLE_LEVELS[role]:
         levels = "/".join(str(lv) for lv in sorted(ROLE_LEVELS[role]))
         message = _("角色“%(role)s”只能授予在第 %(levels)s 级区划，“%(region)s”是第 %(level)d 级。")
@@ -78,6 +86,16 @@ def role_assign(*, by: User | None, user: User, role: str, region: Region) -> Ro
             {"region": message % {"role": Role(role).label, "levels": levels,
                                   "region": region.name, "level": region.level}}
         )  # fmt: skip
+
+
+def role_assign(*, by: User | None, user: User, role: str, region: Region) -> RoleAssignment:
+    """Grant `role` over `region`: only roles the grantor may grant, inside its own region,
+    and never to itself (GRANTABLE in permissions.py)."""
+    if by is not None and not permissions.can(
+        by, "accounts.roleassignment", Action.CREATE, region.code
+    ):
+        raise PermissionDenied
+    check_grant(by=by, user=user, role=role, region=region)
     with transaction.atomic():
         grant, created = RoleAssignment.objects.get_or_create(user=user, role=role, region=region)
         if created:
@@ -94,6 +112,8 @@ def role_revoke(*, by: User | None, grant: RoleAssignment) -> None:
         by, "accounts.roleassignment", Action.DELETE, grant.region_id
     ):
         raise PermissionDenied
+    if by is not None and not permissions.may_grant(by, grant.role, grant.region_id):
+        raise PermissionDenied  # who may not grant a role may not take it away either
     with transaction.atomic():
         audit_record(
             actor=by, action="role.revoke", obj=grant, region_code=grant.region_id,
@@ -151,24 +171,44 @@ def api_token_authenticate(plaintext: str) -> User | None:
 # --- login throttle ----------------------------------------------------------------------
 
 
-def login_locked_until(username: str):
-    """When the lock on `username` ends, or None if it may try to log in now."""
-    row = LoginThrottle.objects.filter(username=username.strip().lower()).first()
-    if row and row.locked_until and row.locked_until > timezone.now():
-        return row.locked_until
-    return None
+class LoginLocked(Exception):
+    def __init__(self, until) -> None:
+        super().__init__(until)
+        self.until = until
+
+
+def throttle_key(username: str) -> str:
+    """One counter per username however it is typed (case, width, spaces)."""
+    return unicodedata.normalize("NFKC", username).strip().lower()[:150]
+
+
+def login_attempt_claim(*, username: str) -> LoginThrottle:
+    """Count an attempt *before* its password is checked, under a row lock, so parallel
+    guesses cannot all slip past the limit; a success wipes the count (login_succeeded)."""
+    now = timezone.now()
+    with transaction.atomic():
+        row, _created = LoginThrottle.objects.select_for_update().get_or_create(
+            username=throttle_key(username)
+        )
+        if row.locked_until:
+            if row.locked_until > now:
+                raise LoginLocked(row.locked_until)
+            row.failures, row.locked_until = 0, None  # the lock has run out: count afresh
+        if row.failures >= settings.LOGIN_FAILURE_LIMIT:
+            row.locked_until = now + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+            row.save()
+            raise LoginLocked(row.locked_until)
+        row.failures += 1
+        row.save()
+    return row
 
 
 def login_failed(*, username: str) -> LoginThrottle:
-    """Count a failure; the N-th in a row locks the username for the configured minutes."""
-    key = username.strip().lower()[:150]
+    """Record a claimed attempt as failed; the N-th in a row locks the username."""
+    key = throttle_key(username)
     now = timezone.now()
     with transaction.atomic():
         row, _created = LoginThrottle.objects.select_for_update().get_or_create(username=key)
-        if row.locked_until and row.locked_until <= now:
-            row.failures = 0  # the previous lock has run out: start counting afresh
-            row.locked_until = None
-        row.failures += 1
         row.last_failure_at = now
         locked = row.failures >= settings.LOGIN_FAILURE_LIMIT and row.locked_until is None
         if locked:
@@ -191,7 +231,7 @@ def login_failed(*, username: str) -> LoginThrottle:
 
 def login_succeeded(*, user: User) -> None:
     with transaction.atomic():
-        LoginThrottle.objects.filter(username=user.get_username().lower()).delete()
+        LoginThrottle.objects.filter(username=throttle_key(user.get_username())).delete()
         audit_record(actor=user, action="login.success", obj=user, region_code=_home_code(user))
 
 

@@ -20,9 +20,11 @@ class AuditEvent(models.Model):
         verbose_name=_("操作人"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # The actor's id is hashed: deleting an account must not rewrite the trail, so the
+        # column keeps the id (no constraint, no SET NULL) and actor_name keeps the name.
+        on_delete=models.DO_NOTHING,
         related_name="+",
-        db_constraint=False,  # the trail outlives the accounts it names
+        db_constraint=False,
     )
     actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
     action = models.CharField(_("操作"), max_length=64, db_index=True)
@@ -55,6 +57,7 @@ class AuditChainHead(models.Model):
     chain = models.PositiveSmallIntegerField(primary_key=True)
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+    mac = models.CharField(max_length=64, default="")
 
     def __str__(self) -> str:
         return f"chain {self.chain} @ {self.seq}"

@@ -26,7 +26,20 @@ HASHED_FIELDS = (
 
 
 def _json_safe(value: Any) -> Any:
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+    """JSON that every database returns exactly as given: PostgreSQL's jsonb rewrites some
+    numbers (1e20, -0.0) and refuses NaN, so floats are kept as their text."""
+    plain = json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+    return _floats_as_text(plain)
+
+
+def _floats_as_text(value: Any) -> Any:
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dict):
+        return {key: _floats_as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_floats_as_text(item) for item in value]
+    return value
 
 
 def event_digest(event: AuditEvent) -> str:
@@ -35,6 +48,11 @@ def event_digest(event: AuditEvent) -> str:
     payload["at"] = event.at.astimezone(UTC).isoformat(timespec="microseconds")
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hmac_sm3_hex(settings.AUDIT_KEY.encode(), canonical.encode())
+
+
+def head_mac(chain: int, seq: int, hash_: str) -> str:
+    """The key's word that a chain really ended at (seq, hash): a rewound head fails it."""
+    return hmac_sm3_hex(settings.AUDIT_KEY.encode(), f"head:{chain}:{seq}:{hash_}".encode())
 
 
 def _lock_head() -> AuditChainHead:
@@ -46,7 +64,10 @@ def _lock_head() -> AuditChainHead:
         return head
     if AuditChainHead.objects.count() < settings.AUDIT_CHAINS:
         AuditChainHead.objects.bulk_create(
-            [AuditChainHead(chain=n) for n in range(settings.AUDIT_CHAINS)],
+            [
+                AuditChainHead(chain=n, mac=head_mac(n, 0, GENESIS))
+                for n in range(settings.AUDIT_CHAINS)
+            ],
             ignore_conflicts=True,
         )
     # Every head is busy: wait for one.
@@ -93,7 +114,9 @@ def audit_record(
         event.actor_id = actor_obj.pk if actor_obj else None
         event.hash = event_digest(event)
         event.save(force_insert=True)
-        AuditChainHead.objects.filter(chain=head.chain).update(seq=event.seq, hash=event.hash)
+        AuditChainHead.objects.filter(chain=head.chain).update(
+            seq=event.seq, hash=event.hash, mac=head_mac(head.chain, event.seq, event.hash)
+        )
     return event
 
 
@@ -126,6 +149,10 @@ def audit_verify() -> Iterator[Problem]:
     """Walk every chain and yield each break: an edited, deleted, inserted or truncated event."""
     heads = {h.chain: h for h in AuditChainHead.objects.all()}
     chains = set(heads) | set(AuditEvent.objects.values_list("chain", flat=True).distinct())
+    if heads or chains:
+        # Every head is created with the first event, so once there is a trail all must exist:
+        # a chain deleted together with its head still leaves its number missing.
+        chains |= set(range(settings.AUDIT_CHAINS))
     for chain in sorted(chains):
         prev_hash, expected_seq = GENESIS, 1
         events = AuditEvent.objects.filter(chain=chain).order_by("seq")
@@ -147,3 +174,5 @@ def audit_verify() -> Iterator[Problem]:
         elif (head.seq, head.hash) != (last_seq, prev_hash):
             reason = f"链头记录为第 {head.seq} 条，实际只到第 {last_seq} 条：末尾事件被删除或改动"
             yield Problem(chain, None, head.seq, reason)
+        elif head.mac != head_mac(chain, head.seq, head.hash):
+            yield Problem(chain, None, head.seq, "链头记录被改动：末尾事件可能被删除后回拨了链头")

@@ -5,6 +5,7 @@ goes through `visible_to`; writes go through services.
 """
 
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from wushe.accounts import permissions
@@ -18,6 +19,17 @@ class WusheAdminSite(admin.AdminSite):
     def has_permission(self, request) -> bool:
         user = request.user
         return bool(user.is_active and permissions.can(user, "accounts.user", "view"))
+
+    def login(self, request, extra_context=None):
+        """One login for the whole platform, with its lockout and audit (not Django's own)."""
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(
+            request.GET.get("next") or self.index_url(), reverse("accounts:login")
+        )
+
+    def index_url(self) -> str:
+        return reverse("admin:index", current_app=self.name)
 
 
 site = WusheAdminSite(name="admin")

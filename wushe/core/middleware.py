@@ -4,10 +4,15 @@ from wushe.core import context
 
 
 def client_ip(request) -> str:
-    # Behind the reverse proxy the client is the first X-Forwarded-For hop it appended.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip()
+    """The client's address as the nearest trusted proxy saw it. Each of the
+    WUSHE_TRUSTED_PROXIES proxies appends one hop on the right; anything further left was
+    written by the client and proves nothing."""
+    from django.conf import settings
+
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    trusted = settings.TRUSTED_PROXIES
+    if trusted and len(hops) >= trusted:
+        return hops[-trusted]
     return request.META.get("REMOTE_ADDR", "")
 
 

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,7 +63,13 @@ class WorkerList(ScopedListView):
     template_name = "network/worker_list.html"
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related("postings__platform")
+        # A worker may also be posted where the viewer has no sight: show only visible posts.
+        visible = Posting.objects.visible_to(self.request.user).current().select_related("platform")
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(Prefetch("postings", queryset=visible, to_attr="visible_postings"))
+        )
 
 
 @login_required

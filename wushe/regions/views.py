@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from wushe.accounts import permissions
-from wushe.core.views import visible_or_404
+from wushe.core.views import require, visible_or_404
 from wushe.network.coverage import coverage_by_child, coverage_for
 from wushe.network.models import Platform
 from wushe.regions.models import Region
@@ -36,6 +36,7 @@ def tree(request):
 @login_required
 def detail(request, code: str):
     region = visible_or_404(Region, request.user, code=code)
+    require(request.user, "network.platform", "view", region.code)  # coverage counts platforms
     in_scope = [
         r
         for r in region.ancestors()
