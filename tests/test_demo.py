@@ -121,3 +121,17 @@ def test_platforms_sit_at_their_tier_level_with_realistic_names_and_staff(demo, 
     assert 0.35 <= certified <= 0.55
     assert workers.filter(name__contains="其其格").exists()
     assert Posting.objects.filter(ended_on__isnull=False).count() >= 10
+
+
+def test_the_demo_station_has_a_registry_of_households_and_categories(demo, db):
+    from wushe.people.models import Household, Person, PersonCategory
+    from wushe.people.services import id_number_of
+
+    worker = User.objects.get(username="station_worker")
+    people = Person.objects.visible_to(worker)
+    assert people.count() > 80
+    assert people.filter(birth_date__year__gte=2010).exists()  # children, for the child roles
+    assert Household.objects.filter(members__in=people).distinct().count() > 20
+    held = set(PersonCategory.objects.filter(person__in=people).values_list("category", flat=True))
+    assert {"elderly_alone", "dibao"} <= held
+    assert all(len(id_number_of(p)) == 18 for p in people[:20])

@@ -13,6 +13,7 @@ from wushe.accounts import services as account_services
 from wushe.accounts.models import User
 from wushe.accounts.permissions import Role
 from wushe.catalog.models import ServiceDomain
+from wushe.core.demo.people import ensure_people
 from wushe.core.demo.plan import COUNTIES, LEAGUE, LOGINS, PASSWORD, PlatformPlan, plan_demo
 from wushe.network import services as network_services
 from wushe.network.coverage import Coverage, coverage_by_child, coverage_for
@@ -146,6 +147,7 @@ def build_demo(*, stdout: TextIO | None = None) -> DemoResult:
             f"社工站 {tiers.count(Tier.STATION)} 个、社工室 {tiers.count(Tier.ROOM)} 个，"
             f"任职 {sum(len(p.staff) for p in todo)} 人次。"
         )
+    created["people"] = ensure_people(say)
     result = DemoResult(
         already_present=not any(created.values()), created=created, logins=_login_rows()
     )
