@@ -2,11 +2,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from wushe.audit.models import AuditEvent
+from wushe.core.forms import FilterForm
 from wushe.core.views import ScopedListView
 from wushe.network.forms import DateInput
 
 
-class EventFilterForm(forms.Form):
+class EventFilterForm(FilterForm):
     action = forms.CharField(label=_("操作"), required=False)
     actor = forms.CharField(label=_("操作人"), required=False)
     date_from = forms.DateField(label=_("起"), required=False, widget=DateInput)

@@ -9,6 +9,7 @@ MENU = [
     ("network:platform_list", _("服务平台"), "network.platform"),
     ("network:worker_list", _("工作人员"), "network.worker"),
     ("people:person_list", _("服务对象"), "people.person"),
+    ("people:transfer_list", _("转移申请"), "people.person"),
     ("audit:event_list", _("审计日志"), "audit.auditevent"),
     ("accounts:token_list", _("API 令牌"), None),
     ("accounts:profile", _("我的账号"), None),

@@ -9,11 +9,13 @@ from django.db import models
 
 class ScopedQuerySet(models.QuerySet):
     region_field = "region_id"
+    # The rights-table entry that governs these rows (default: the model's own label).
+    rights_label: str | None = None
 
     def visible_to(self, user, action: str = "view"):
         from wushe.accounts.permissions import scope_filter
 
-        label = self.model._meta.label_lower
+        label = self.rights_label or self.model._meta.label_lower
         return self.filter(scope_filter(user, label, action, field=self.region_field))
 
 

@@ -68,7 +68,9 @@ class ScopedListView(ScopedMixin, ListView):
             qs = qs.filter(**{f"{self.region_lookup}__gte": lo, f"{self.region_lookup}__lte": hi})
         self.filter_form = None
         if self.filter_form_class is not None:
-            self.filter_form = self.filter_form_class(self.request.GET or None)
+            self.filter_form = self.filter_form_class(
+                self.request.GET or None, user=self.request.user
+            )
             if self.filter_form.is_valid():
                 qs = self.filter_form.filter(qs)
         return qs

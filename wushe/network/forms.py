@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from wushe.catalog.models import ServiceDomain
+from wushe.core.forms import FilterForm
 from wushe.network.models import Certificate, Platform, Post, ServiceMode, Status, Tier, Worker
 from wushe.regions.models import Region
 
@@ -15,7 +16,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class PlatformFilterForm(forms.Form):
+class PlatformFilterForm(FilterForm):
     q = forms.CharField(label=_("名称"), required=False)
     tier = forms.TypedChoiceField(
         label=_("层级"), choices=[("", _("全部"))] + Tier.choices, required=False, coerce=int,
@@ -30,7 +31,7 @@ class PlatformFilterForm(forms.Form):
         return qs.matching(q=data["q"], tier=data["tier"], status=data["status"])
 
 
-class WorkerFilterForm(forms.Form):
+class WorkerFilterForm(FilterForm):
     q = forms.CharField(label=_("姓名"), required=False)
     certificate = forms.ChoiceField(
         label=_("职业资格"), choices=[("", _("全部"))] + Certificate.choices, required=False

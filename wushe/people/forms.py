@@ -2,11 +2,14 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from wushe.core.forms import FilterForm
 from wushe.network.forms import DateInput, RegionCodeField
 from wushe.people.models import Category, DisabilityType, Gender, LegalBasis
+from wushe.people.rules import holding
+from wushe.people.search import search
 
 
-class PersonFilterForm(forms.Form):
+class PersonFilterForm(FilterForm):
     q = forms.CharField(
         label=_("姓名 / 拼音 / 首字母 / 证件或电话尾号"), required=False,
         widget=forms.TextInput(attrs={"placeholder": _("如：张、zhangsan、zs、002X")}),
@@ -16,14 +19,9 @@ class PersonFilterForm(forms.Form):
     )
 
     def filter(self, qs):
-        from wushe.people.search import search
-
         qs = search(qs, self.cleaned_data["q"])
         if self.cleaned_data["category"]:
-            qs = qs.filter(
-                categories__category=self.cleaned_data["category"],
-                categories__ended_on__isnull=True,
-            ).distinct()
+            qs = holding(qs, self.user, self.cleaned_data["category"])
         return qs
 
 
@@ -69,3 +67,9 @@ class CategoryForm(forms.Form):
         required=False, coerce=int, empty_value=None,
     )  # fmt: skip
     started_on = forms.DateField(label=_("开始日期"), widget=DateInput)
+
+
+class TransferForm(forms.Form):
+    id_number = forms.CharField(label=_("身份证号"), max_length=30)
+    to_region = RegionCodeField(label=_("转入村（社区）区划代码"), max_length=12)
+    reason = forms.CharField(label=_("申请理由"), max_length=200)

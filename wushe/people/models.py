@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -116,6 +116,10 @@ class PersonQuerySet(ScopedQuerySet):
         return qs.filter(~children | scope_filter(user, "people.child", "view", field="region_id"))
 
 
+class HouseholdQuerySet(ScopedQuerySet):
+    rights_label = "people.person"  # a household is seen by whoever may see its people
+
+
 class Household(models.Model):
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("所在村（社区）"), on_delete=models.PROTECT,
@@ -124,7 +128,7 @@ class Household(models.Model):
     address = models.CharField(_("住址"), max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = HouseholdQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("家庭户")
@@ -203,7 +207,7 @@ class PersonCategory(models.Model):
     class Meta:
         verbose_name = _("对象类别")
         verbose_name_plural = _("对象类别")
-        ordering = ["ended_on", "category", "started_on"]
+        ordering = [F("ended_on").asc(nulls_first=True), "category", "started_on"]
 
     def __str__(self) -> str:
         return self.local_name or self.get_category_display()
@@ -233,3 +237,66 @@ class PersonSearchKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class DuplicateDecision(models.Model):
+    """A person's verdict on a pair the platform proposed as possibly the same person:
+    linked (the same person, both files kept and pointed at each other) or split (different
+    people, never proposed again)."""
+
+    class Verdict(models.TextChoices):
+        SAME = "same", _("是同一人（已关联）")
+        DIFFERENT = "different", _("不是同一人")
+
+    first = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    verdict = models.CharField(_("结论"), max_length=16, choices=Verdict.choices)
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", null=True
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="unique_duplicate_pair"),
+            models.CheckConstraint(condition=Q(first__lt=models.F("second")), name="ordered_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id}~{self.second_id}: {self.verdict}"
+
+
+class TransferRequest(models.Model):
+    """A station asks for a person registered elsewhere to be moved to one of its villages."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待处理")
+        ACCEPTED = "accepted", _("已同意")
+        REJECTED = "rejected", _("已拒绝")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="transfers")
+    from_region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", db_column="from_region_code"
+    )
+    to_region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", db_column="to_region_code"
+    )
+    reason = models.CharField(_("申请理由"), max_length=200)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", null=True
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("处理意见"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.from_region_id} → {self.to_region_id} ({self.status})"

@@ -35,6 +35,7 @@ from wushe.people.models import (
     PersonSearchKey,
     Relation,
 )
+from wushe.people.rules import current_q
 from wushe.regions.models import Level, Region
 
 ID_CONTEXT = "people.person.id_number"
@@ -140,6 +141,24 @@ def _apply_identity(person: Person, identity: Identity) -> None:
     person.gender = identity.gender
 
 
+def _validate_fields(
+    *, name: str, legal_basis: str, relation: str, region: Region | None = None
+) -> None:
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = _("请填写姓名。")
+    if region is not None and region.level != Level.VILLAGE:
+        errors["region"] = _("服务对象应登记到村（社区），“%(r)s”不是村级区划。") % {
+            "r": region.name
+        }
+    if legal_basis not in LegalBasis.values:
+        errors["legal_basis"] = _("处理依据“%(v)s”无效。") % {"v": legal_basis}
+    if relation and relation not in Relation.values:
+        errors["relation"] = _("与户主关系“%(v)s”无效。") % {"v": relation}
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def person_create(
     *,
@@ -158,19 +177,7 @@ def person_create(
 ) -> Person:
     """Open a person's file (建档). The same ID number exists once in the whole platform."""
     _check(by, Action.CREATE, region.code)
-    errors: dict[str, str] = {}
-    if not name.strip():
-        errors["name"] = _("请填写姓名。")
-    if region.level != Level.VILLAGE:
-        errors["region"] = _("服务对象应登记到村（社区），“%(r)s”不是村级区划。") % {
-            "r": region.name
-        }
-    if legal_basis not in LegalBasis.values:
-        errors["legal_basis"] = _("处理依据“%(v)s”无效。") % {"v": legal_basis}
-    if relation and relation not in Relation.values:
-        errors["relation"] = _("与户主关系“%(v)s”无效。") % {"v": relation}
-    if errors:
-        raise ValidationError(errors)
+    _validate_fields(name=name, legal_basis=legal_basis, relation=relation, region=region)
     identity = _identity(id_number, phone, birth_date, gender)
     if identity.id_number:
         existing = (
@@ -220,6 +227,11 @@ def person_update(*, by: User | None, person: Person, **fields: Any) -> Person:
         )
         if existing is not None:
             raise DuplicatePerson(existing)
+    _validate_fields(
+        name=fields.get("name", person.name),
+        legal_basis=fields.get("legal_basis", person.legal_basis),
+        relation=fields.get("relation", person.relation),
+    )
     for name, value in fields.items():
         setattr(person, name, value.strip() if isinstance(value, str) else value)
     _apply_identity(person, identity)
@@ -276,7 +288,12 @@ def category_add(
         errors["ended_on"] = _("结束日期不能早于开始日期。")
     if errors:
         raise ValidationError(errors)
-    held = PersonCategory.objects.filter(person=person, category=category, ended_on__isnull=True)
+    # Two periods of one category overlap unless one ends before the other starts.
+    held = PersonCategory.objects.filter(person=person, category=category).filter(
+        current_q(on=started_on)
+    )
+    if ended_on is not None:
+        held = held.filter(started_on__lte=ended_on)
     if category != Category.LOCAL and held.exists():
         raise ValidationError(
             {
@@ -299,6 +316,8 @@ def category_add(
 @transaction.atomic
 def category_end(*, by: User | None, entry: PersonCategory, ended_on: date) -> PersonCategory:
     _check(by, Action.CHANGE, entry.person.region_id)
+    if entry.ended_on is not None and entry.ended_on <= timezone.localdate():
+        raise ValidationError({"ended_on": _("此类别已于 %(d)s 结束。") % {"d": entry.ended_on}})
     if ended_on < entry.started_on:
         raise ValidationError({"ended_on": _("结束日期不能早于开始日期。")})
     entry.ended_on = ended_on

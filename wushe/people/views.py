@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,13 +11,11 @@ from wushe.accounts import permissions
 from wushe.core.forms import add_service_errors
 from wushe.core.identity import InvalidIdNumber, parse_id_number
 from wushe.core.views import ScopedListView, require, visible_or_404
-from wushe.people import services
-from wushe.people.forms import CategoryForm, PersonFilterForm, PersonForm, RevealForm
-from wushe.people.models import CATEGORY_GROUPS, CategoryGroup, Person
+from wushe.people import duplicates, services
+from wushe.people.forms import CategoryForm, PersonFilterForm, PersonForm, RevealForm, TransferForm
+from wushe.people.models import Household, Person, TransferRequest
+from wushe.people.rules import visible_categories
 from wushe.regions.models import Region
-
-SENSITIVE_GROUPS = {CategoryGroup.HARDSHIP, CategoryGroup.DISABILITY}
-HEALTH_CATEGORIES = {"elderly_disabled", "elderly_semi_disabled"}
 
 
 class PersonList(ScopedListView):
@@ -32,16 +31,6 @@ class PersonList(ScopedListView):
         context["rows"] = [(p, services.masked(p)) for p in context["object_list"]]
         context["can_create"] = permissions.can(self.request.user, "people.person", "create")
         return context
-
-
-def visible_categories(user, person: Person) -> list:
-    """Health, disability and assistance categories only for roles that need them."""
-    sensitive_ok = permissions.can(user, "people.sensitive", "view", person.region_id)
-    return [c for c in person.categories.all() if sensitive_ok or not is_sensitive(c.category)]
-
-
-def is_sensitive(category: str) -> bool:
-    return CATEGORY_GROUPS[category] in SENSITIVE_GROUPS or category in HEALTH_CATEGORIES
 
 
 def _detail(request, person: Person, revealed: dict | None = None, **forms):
@@ -62,6 +51,7 @@ def _detail(request, person: Person, revealed: dict | None = None, **forms):
         "category_form": forms.get("category_form")
         or CategoryForm(initial={"started_on": timezone.localdate()}),
         "age": _age(person),
+        "linked": Person.objects.visible_to(user).filter(pk__in=duplicates.linked_to(person)),
     }
     return render(request, "people/person_detail.html", context)
 
@@ -155,3 +145,83 @@ def id_info(request):
                 birthplace=county.full_name if county else unknown,
             )
     return render(request, "people/id_info.html", context)
+
+
+@login_required
+def household_detail(request, pk: int):
+    household = visible_or_404(Household, request.user, pk=pk)
+    members = Person.objects.visible_to(request.user).filter(household=household)
+    rows = [(p, services.masked(p)) for p in members.order_by("relation", "birth_date")]
+    return render(request, "people/household_detail.html", {"household": household, "rows": rows})
+
+
+@login_required
+def duplicate_list(request):
+    """Possible duplicates among the people in the user's scope, for a person to decide."""
+    require(request.user, "people.person", "change")
+    people = Person.objects.visible_to(request.user, "change")
+    return render(
+        request, "people/duplicate_list.html", {"candidates": duplicates.candidates(people)}
+    )
+
+
+@login_required
+@require_POST
+def duplicate_decide(request):
+    first = visible_or_404(Person, request.user, "change", pk=request.POST.get("first"))
+    second = visible_or_404(Person, request.user, "change", pk=request.POST.get("second"))
+    same = request.POST.get("verdict") == "same"
+    duplicates.duplicate_decide(by=request.user, first=first, second=second, same=same)
+    messages.success(
+        request, _("已关联为同一人。") if same else _("已记为不同的人，今后不再提示。")
+    )
+    return redirect("people:duplicate_list")
+
+
+@login_required
+def transfer_list(request):
+    """Requests to move people out of the user's scope (to decide) and those the user made."""
+    user = request.user
+    incoming = [
+        t for t in TransferRequest.objects.filter(status=TransferRequest.Status.PENDING)
+        .select_related("person", "from_region", "to_region")
+        if permissions.can(user, "people.person", "change", t.from_region_id)
+    ]  # fmt: skip
+    mine = TransferRequest.objects.filter(requested_by=user).select_related("to_region")[:50]
+    return render(request, "people/transfer_list.html", {"incoming": incoming, "mine": mine})
+
+
+@login_required
+@require_POST
+def transfer_request(request):
+    form = TransferForm(request.POST)
+    if form.is_valid():
+        try:
+            duplicates.transfer_request(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已提交转移申请，等待对方站点处理。"))
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("people:transfer_list")
+
+
+@login_required
+@require_POST
+def transfer_decide(request, pk: int):
+    transfer = TransferRequest.objects.filter(pk=pk).first()
+    if transfer is None or not permissions.can(
+        request.user, "people.person", "change", transfer.from_region_id
+    ):
+        raise Http404
+    accept = request.POST.get("decision") == "accept"
+    try:
+        duplicates.transfer_decide(
+            by=request.user, request=transfer, accept=accept, note=request.POST.get("note", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已同意转移。") if accept else _("已拒绝转移。"))
+    return redirect("people:transfer_list")
