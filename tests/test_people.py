@@ -201,3 +201,23 @@ def test_worker_registers_a_person_through_the_form(world, client):
         },
     ).content.decode()
     assert "此身份证号已登记" in again and Person.objects.filter(name="巴特尔").count() == 1
+
+
+def test_withdrawn_consent_erases_what_was_collected_under_it(world, client):
+    worker = world.users["station_worker"]
+    person = services.person_create(
+        by=worker, name="格日乐", region=world.region("152201001002"),
+        id_number=id_number_for("152201", "19800808", "028"), phone="13912345678",
+        legal_basis="consent",
+    )  # fmt: skip
+    client.force_login(worker)
+    client.post(f"/people/{person.pk}/consent/withdraw/", {"note": "本人来电撤回"})
+    person.refresh_from_db()
+    assert person.consent_withdrawn_at is not None
+    assert (person.id_number_enc, person.phone_enc, person.id_number_index) == ("", "", None)
+    assert not search(Person.objects.visible_to(worker), "5678").filter(pk=person.pk).exists()
+    assert "已于" in client.get(f"/people/{person.pk}/").content.decode()
+    with pytest.raises(ValidationError, match="不能再采集"):
+        services.person_update(by=worker, person=person, phone="13912345678")
+    with pytest.raises(ValidationError, match="履行法定职责"):
+        services.consent_withdraw(by=worker, person=world.people["wuliji"])

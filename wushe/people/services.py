@@ -205,6 +205,8 @@ def person_create(
 def person_update(*, by: User | None, person: Person, **fields: Any) -> Person:
     """Change plain fields, and the ID number or phone when given (re-encrypted, re-indexed)."""
     _check(by, Action.CHANGE, person.region_id)
+    if person.consent_withdrawn_at is not None and ({"id_number", "phone"} & set(fields)):
+        raise ValidationError({"legal_basis": _("此人已撤回同意，不能再采集其身份证号或电话。")})
     allowed = {*PLAIN_FIELDS, "id_number", "phone"}
     unknown = set(fields) - allowed
     if unknown:
@@ -328,3 +330,29 @@ def category_end(*, by: User | None, entry: PersonCategory, ended_on: date) -> P
         changes={"category": entry.category, "ended_on": ended_on},
     )  # fmt: skip
     return entry
+
+
+@transaction.atomic
+def consent_withdraw(*, by: User | None, person: Person, note: str = "") -> Person:
+    """The person (or guardian) withdraws the consent their file rests on: the personal data
+    collected under it is erased and no longer processed; the name and the history stay for
+    the record of what was done."""
+    _check(by, Action.CHANGE, person.region_id)
+    if person.legal_basis == LegalBasis.STATUTORY:
+        raise ValidationError(
+            {"legal_basis": _("此档案依据履行法定职责建立，不以同意为前提，无法撤回同意。")}
+        )
+    if person.consent_withdrawn_at is not None:
+        raise ValidationError(
+            {"legal_basis": _("已于 %(t)s 撤回同意。") % {"t": person.consent_withdrawn_at}}
+        )
+    _apply_identity(person, Identity(birth_date=person.birth_date, gender=person.gender))
+    person.consent_withdrawn_at = timezone.now()
+    person.updated_at = person.consent_withdrawn_at
+    person.save()
+    _write_keys(person, Identity())
+    audit_record(
+        actor=by, action="person.consent_withdraw", obj=person, region_code=person.region_id,
+        changes={"note": note.strip(), "erased": ["id_number", "phone"]},
+    )  # fmt: skip
+    return person

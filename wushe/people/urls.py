@@ -15,5 +15,6 @@ urlpatterns = [
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("<int:pk>/", views.person_detail, name="person_detail"),
     path("<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
+    path("<int:pk>/consent/withdraw/", views.consent_withdraw, name="consent_withdraw"),
     path("<int:pk>/categories/", views.category_add, name="category_add"),
 ]

@@ -148,6 +148,20 @@ def id_info(request):
 
 
 @login_required
+@require_POST
+def consent_withdraw(request, pk: int):
+    person = visible_or_404(Person, request.user, pk=pk)
+    require(request.user, "people.person", "change", person.region_id)
+    try:
+        services.consent_withdraw(by=request.user, person=person, note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已撤回同意：身份证号与电话已删除，不再处理。"))
+    return redirect("people:person_detail", pk=person.pk)
+
+
+@login_required
 def household_detail(request, pk: int):
     household = visible_or_404(Household, request.user, pk=pk)
     members = Person.objects.visible_to(request.user).filter(household=household)
