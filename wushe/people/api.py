@@ -218,7 +218,7 @@ def list_people(request: HttpRequest, filters: Query[PersonQuery]) -> dict:
     user = user_of(request)
     region = scope_region_or_404(user, filters.region, "people.person")
     qs = in_region(Person.objects.visible_to(user), region)
-    qs = search(qs, filters.q or "")
+    qs = search(qs, filters.q or "", user=user)
     if filters.category:
         qs = holding(qs, user, filters.category)
     qs = qs.select_related("region").prefetch_related("categories")

@@ -19,7 +19,7 @@ class PersonFilterForm(FilterForm):
     )
 
     def filter(self, qs):
-        qs = search(qs, self.cleaned_data["q"])
+        qs = search(qs, self.cleaned_data["q"], user=self.user)
         if self.cleaned_data["category"]:
             qs = holding(qs, self.user, self.cleaned_data["category"])
         return qs

@@ -51,8 +51,11 @@ def number_keys(id_number: str = "", phone: str = "") -> set[str]:
     return keys
 
 
-def search(qs: QuerySet, query: str) -> QuerySet:
-    """`qs` (already scoped) narrowed to the people whose keys match `query`."""
+def search(qs: QuerySet, query: str, *, user=None) -> QuerySet:
+    """`qs` (already scoped) narrowed to the people whose keys match `query`. Given the
+    user, the key lookup itself is confined to the user's code ranges, so it reads only
+    the (key, region) index entries inside the scope, however large the province is."""
+    from wushe.accounts.permissions import scope_filter
     from wushe.people.models import PersonSearchKey
 
     query = query.strip()
@@ -73,6 +76,8 @@ def search(qs: QuerySet, query: str) -> QuerySet:
         )
     else:
         return qs.none()
+    if user is not None:
+        keys = keys.filter(scope_filter(user, "people.person", "view", field="region_code"))
     return qs.filter(pk__in=keys.values("person_id"))
 
 
