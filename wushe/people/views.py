@@ -86,7 +86,9 @@ def person_reveal(request, pk: int):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            return _detail(request, person, revealed=revealed)
+            response = _detail(request, person, revealed=revealed)
+            response["Cache-Control"] = "no-store"  # the back button must not bring it back
+            return response
     return _detail(request, person, reveal_form=form)
 
 
