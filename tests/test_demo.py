@@ -135,3 +135,25 @@ def test_the_demo_station_has_a_registry_of_households_and_categories(demo, db):
     held = set(PersonCategory.objects.filter(person__in=people).values_list("category", flat=True))
     assert {"elderly_alone", "dibao"} <= held
     assert all(len(id_number_of(p)) == 18 for p in people[:20])
+
+
+def test_demo_station_worker_has_an_import_and_a_sample_roster_with_mistakes(demo, db):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wushe.core.demo.roster import IMPORTED_NAME
+    from wushe.people import imports
+    from wushe.people.models import ImportBatch
+
+    worker = User.objects.get(username="station_worker")
+    done = ImportBatch.objects.get(created_by=worker, file_name=IMPORTED_NAME)
+    assert (done.status, done.rows_created) == (ImportBatch.Status.DONE, 24)
+    assert demo.sample_roster is not None and demo.sample_roster.exists()
+    upload = SimpleUploadedFile(demo.sample_roster.name, demo.sample_roster.read_bytes())
+    batch = imports.import_preview(by=worker, file=upload)
+    counts = (batch.rows_total, batch.rows_failed, batch.rows_unchanged, batch.rows_conflict)
+    assert counts == (42, 4, 1, 1)
+    problems = imports.import_problems(by=worker, batch=batch)
+    assert {p["column"] for p in problems if p["kind"] == "error"} == {
+        "身份证号", "所在村（社区）区划代码", "姓名",
+    }  # fmt: skip
+    assert [p["row"] for p in problems if p["kind"] == "conflict"] == [43]

@@ -9,6 +9,7 @@ import re
 from itertools import product
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from wushe.accounts import services as account_services
@@ -47,6 +48,17 @@ def routes() -> list[str]:
     return [r for r in found if not r.startswith("^") and "(?P" not in r]
 
 
+def _import_batch(world):
+    """An import of 赵小红's whose problems quote 爱国街道's people."""
+    from tests.test_people_import import row, xlsx
+    from wushe.people import imports
+
+    rows = [row(1, name="赵小红"), row(2, name="乌力吉", phone="1")]
+    return imports.import_preview(
+        by=world.users["station_worker"], file=SimpleUploadedFile("爱国街道.xlsx", xlsx(rows))
+    )
+
+
 def targets(world) -> dict[str, list[str]]:
     """Identifiers of the target station's records, by parameter kind."""
     station = world.platforms["station_a"]
@@ -68,6 +80,7 @@ def targets(world) -> dict[str, list[str]]:
         *world.users["station_worker"].role_assignments.values_list("pk", flat=True),
         world.people["wuliji"].pk,
         world.people["xiaobao"].pk,
+        _import_batch(world).pk,
     }
     return {
         "int": sorted(str(i) for i in ints),

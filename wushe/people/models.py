@@ -105,6 +105,14 @@ def adult_cutoff(today: date | None = None) -> date:
         return today.replace(year=today.year - ADULT_AGE, day=28)
 
 
+# The stored values of each choice, as sets: `Choices.values` builds a new list on every
+# call, which an import of a million rows would pay for several million times.
+VALUES = {
+    choices: frozenset(choices.values)
+    for choices in (Gender, LegalBasis, Relation, Category, DisabilityType)
+}
+
+
 class PersonQuerySet(ScopedQuerySet):
     def visible_to(self, user, action: str = "view"):
         """In scope for `people.person`; children only where the role also covers
@@ -300,3 +308,85 @@ class TransferRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}: {self.from_region_id} → {self.to_region_id} ({self.status})"
+
+
+IMPORT_STALE_SECONDS = 600
+
+
+class ImportBatchQuerySet(models.QuerySet):
+    def visible_to(self, user, action: str = "view"):
+        """A batch holds its file's personal data: only the person who uploaded it sees it."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(created_by=user)
+
+
+class ImportBatch(models.Model):
+    """One uploaded roster: checked first (a dry run), then committed in one transaction,
+    and undone as a whole while nobody has touched the people it created."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("待检查")
+        CHECKING = "checking", _("检查中")
+        INVALID = "invalid", _("文件无法导入")
+        CHECKED = "checked", _("待确认导入")
+        QUEUED = "queued", _("排队中")
+        WRITING = "writing", _("导入中")
+        DONE = "done", _("已导入")
+        FAILED = "failed", _("未能完成")
+        UNDONE = "undone", _("已撤销")
+
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    file_name = models.CharField(_("文件名"), max_length=200)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    # The file itself, SM4-encrypted (it holds ID numbers); emptied once imported.
+    file_enc = models.TextField(blank=True)
+    # Or a file on the server named by `wushe people import`, read in place (never copied).
+    source_path = models.CharField(max_length=500, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.UPLOADED
+    )
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_new = models.PositiveIntegerField(_("可新建"), default=0)
+    rows_unchanged = models.PositiveIntegerField(_("无变化"), default=0)
+    rows_conflict = models.PositiveIntegerField(_("已存在，未更新"), default=0)
+    rows_failed = models.PositiveIntegerField(_("有错误"), default=0)
+    rows_created = models.PositiveIntegerField(_("已新建"), default=0)
+    # The check's report, SM4-encrypted since it quotes the file: each problem's row, column
+    # and reason, and the failed rows themselves for the fix-and-upload-again workbook.
+    report_enc = models.TextField(blank=True)
+    # What the check learnt about the file's households (户号), for the commit.
+    plan = models.JSONField(default=dict, blank=True)
+    people = models.ManyToManyField(Person, related_name="+", blank=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportBatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入批次")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.file_name}"
+
+    @property
+    def is_stale(self) -> bool:
+        """Running, but silent for so long that its worker was probably stopped mid-way."""
+        quiet = timezone.now() - self.updated_at
+        return self.is_running and quiet.total_seconds() > IMPORT_STALE_SECONDS
+
+    @property
+    def is_running(self) -> bool:
+        """Waiting for or inside a background step: the page keeps polling."""
+        return self.status in (
+            self.Status.UPLOADED,
+            self.Status.CHECKING,
+            self.Status.QUEUED,
+            self.Status.WRITING,
+        )

@@ -25,6 +25,7 @@ from wushe.core.identity import (
 )
 from wushe.people import search
 from wushe.people.models import (
+    VALUES,
     Category,
     DisabilityType,
     Gender,
@@ -111,7 +112,7 @@ def _identity(id_number: str, phone: str, birth_date: date | None, gender: str) 
     phone = normalise(phone)
     if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
         errors["phone"] = _("电话号码“%(p)s”格式不对：应为 7–12 位数字。") % {"p": phone}
-    if gender and gender not in Gender.values:
+    if gender and gender not in VALUES[Gender]:
         errors["gender"] = _("性别“%(v)s”无效。") % {"v": gender}
     if errors:
         raise ValidationError(errors)
@@ -151,9 +152,9 @@ def _validate_fields(
         errors["region"] = _("服务对象应登记到村（社区），“%(r)s”不是村级区划。") % {
             "r": region.name
         }
-    if legal_basis not in LegalBasis.values:
+    if legal_basis not in VALUES[LegalBasis]:
         errors["legal_basis"] = _("处理依据“%(v)s”无效。") % {"v": legal_basis}
-    if relation and relation not in Relation.values:
+    if relation and relation not in VALUES[Relation]:
         errors["relation"] = _("与户主关系“%(v)s”无效。") % {"v": relation}
     if errors:
         raise ValidationError(errors)
@@ -277,10 +278,10 @@ def category_add(
 ) -> PersonCategory:
     _check(by, Action.CHANGE, person.region_id)
     errors: dict[str, str] = {}
-    if category not in Category.values:
+    if category not in VALUES[Category]:
         errors["category"] = _("类别“%(v)s”无效。") % {"v": category}
     if category == Category.DISABILITY:
-        if disability_type not in DisabilityType.values:
+        if disability_type not in VALUES[DisabilityType]:
             errors["disability_type"] = _("残疾人须填写残疾类别。")
         if disability_grade not in (1, 2, 3, 4):
             errors["disability_grade"] = _("残疾等级应为一至四级。")

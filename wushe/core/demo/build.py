@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 from django.db import transaction
@@ -15,6 +16,7 @@ from wushe.accounts.permissions import Role
 from wushe.catalog.models import ServiceDomain
 from wushe.core.demo.people import ensure_people
 from wushe.core.demo.plan import COUNTIES, LEAGUE, LOGINS, PASSWORD, PlatformPlan, plan_demo
+from wushe.core.demo.roster import ensure_rosters
 from wushe.network import services as network_services
 from wushe.network.coverage import Coverage, coverage_by_child, coverage_for
 from wushe.network.models import Certificate, Platform, Tier, Worker
@@ -49,6 +51,7 @@ class DemoResult:
     league: CountyRow | None = None
     logins: list[LoginRow] = field(default_factory=list)
     seconds: float = 0.0
+    sample_roster: Path | None = None  # a roster with mistakes, for a newcomer to upload
 
 
 def _ensure_regions(say: Callable[[str], None]) -> None:
@@ -148,10 +151,12 @@ def build_demo(*, stdout: TextIO | None = None) -> DemoResult:
             f"任职 {sum(len(p.staff) for p in todo)} 人次。"
         )
     created["people"] = ensure_people(say)
+    sample = ensure_rosters(say)
     result = DemoResult(
         already_present=not any(created.values()), created=created, logins=_login_rows()
     )
     result.counties, result.league = _county_rows(league)
+    result.sample_roster = sample
     if result.already_present:
         say("演示数据已存在，未重复创建。")
     result.seconds = time.monotonic() - started

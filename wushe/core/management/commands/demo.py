@@ -38,6 +38,11 @@ class Command(BaseCommand):
             self.stdout.write(line)
         self.stdout.write("")
         self.stdout.write(f"所有账号的密码：{result.password}")
+        if result.sample_roster:
+            self.stdout.write(
+                f"花名册导入示例（含几处常见错误）：{result.sample_roster}\n"
+                "  以 station_worker 登录 → 服务对象 → 导入，上传此文件即可看到逐行检查结果。"
+            )
         self.stdout.write(self.style.SUCCESS("打开 http://127.0.0.1:8000/ 登录"))
         self.stdout.write(f"（用时 {result.seconds:.1f} 秒）")
 

@@ -1,0 +1,756 @@
+"""Roster import (花名册导入): upload, a dry run that names each bad row's row, column and
+reason, a commit in one transaction, and the undo of a whole batch.
+
+Rows are validated by the services' own rules (ID number, phone, name, village, scope).
+Good rows are written in bulk, each encrypted, indexed and given its search keys as
+`person_create` does, with one audit event per batch that lists the people it created.
+Importing a file twice changes nothing: a registered ID number is "unchanged" when the
+row matches, and "已存在，未更新" when it does not — nothing is overwritten.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import io
+import itertools
+import json
+import logging
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from wushe.accounts import permissions
+from wushe.accounts.models import User
+from wushe.audit.models import AuditEvent
+from wushe.audit.services import audit_record
+from wushe.core.crypto import blind_index, decrypt_text, encrypt_text
+from wushe.core.identity import normalise
+from wushe.people import search, services
+from wushe.people.exports import COLUMNS, labels
+from wushe.people.ledger import Ledger
+from wushe.people.models import (
+    VALUES,
+    Category,
+    Gender,
+    Household,
+    ImportBatch,
+    LegalBasis,
+    Person,
+    PersonCategory,
+    PersonSearchKey,
+    Relation,
+)
+from wushe.people.rules import current_q
+from wushe.people.sheets import cell_text, count_rows, header_key, records
+from wushe.regions.models import Region, prefix_of
+
+logger = logging.getLogger(__name__)
+Status = ImportBatch.Status
+FILE_CONTEXT = "people.importbatch.file"
+REPORT_CONTEXT = "people.importbatch.report"
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+BACKGROUND_ROWS = 2000  # files with more rows are checked and committed by `wushe worker`
+CHUNK = 500
+PROBLEMS_KEPT = 1000
+NEW, UNCHANGED, CONFLICT, FAILED = "new", "unchanged", "conflict", "failed"
+COMMITTABLE = {Status.CHECKED, Status.QUEUED, Status.WRITING, Status.FAILED}
+HEADERS = {c.key: c.header for c in COLUMNS}
+DATE = re.compile(r"^(\d{4})(?:[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{2})(\d{2}))$")
+LIMITS = {"name": 50, "ethnicity": 20, "address": 200, "household": 50}
+NUMERIC_ID = _lazy("身份证号被存成了数字，末几位已丢失：请把此列设为“文本”格式后重新填写。")
+
+
+def _seal(data: bytes, context: str) -> str:
+    return encrypt_text(base64.b64encode(data).decode("ascii"), context=context)
+
+
+def _unseal(token: str, context: str) -> bytes:
+    return base64.b64decode(decrypt_text(token, context=context))
+
+
+# --- checking rows ------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    number: int
+    cells: dict[str, object]
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    status: str = NEW
+    note: str = ""
+    held_back: bool = False
+    name: str = ""
+    region: Region | None = None
+    identity: services.Identity | None = None
+    index: str = ""
+    relation: str = ""
+    legal_basis: str = LegalBasis.STATUTORY
+    category: str = ""
+    category_start: date | None = None
+    existing: Person | None = None
+
+    def __post_init__(self) -> None:
+        self.texts = {key: cell_text(value) for key, value in self.cells.items()}
+
+    def text(self, key: str) -> str:
+        return self.texts.get(key, "")
+
+    def error(self, key: str, message: str) -> None:
+        self.errors.append((key, message))
+
+    @property
+    def household(self) -> str:
+        return self.text("household")
+
+    def values(self) -> list[str]:
+        return [self.text(c.key) for c in COLUMNS]
+
+    def reason(self) -> str:
+        return "；".join(f"{HEADERS[k]}：{m}" if k in HEADERS else m for k, m in self.errors)
+
+
+def _choices(choices) -> dict[str, str]:
+    """Label (Chinese or English) or stored value → stored value."""
+    mapping = {header_key(c.value).lower(): c.value for c in choices}
+    mapping |= {
+        header_key(label): c.value for c, label in zip(choices, labels(choices), strict=True)
+    }
+    return mapping | {header_key(c.label): c.value for c in choices}
+
+
+class _Checker:
+    """Validates rows in file order, remembering what the file has said so far (ID numbers,
+    households), so that running it twice over a file gives the same answers."""
+
+    def __init__(self, by: User, ledger: Ledger, plan: dict | None = None) -> None:
+        self.by = by
+        self.plan = plan or {}
+        self.today = timezone.localdate()
+        self.regions: dict[str, tuple[Region | None, bool]] = {}  # code → (region, may create)
+        self.ledger = ledger  # ID numbers, households and heads seen so far
+        self.maps = {k: _choices(c) for k, c in [
+            ("gender", Gender), ("relation", Relation), ("legal_basis", LegalBasis),
+            ("category", Category),
+        ]}  # fmt: skip
+
+    def _choice(self, row: Row, key: str) -> str:
+        text = row.text(key)
+        return self.maps[key].get(header_key(text).lower(), self.maps[key].get(text, text))
+
+    def _date(self, row: Row, key: str) -> date | None:
+        value = row.cells.get(key)
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        text = unicodedata.normalize("NFKC", cell_text(value)).replace(" ", "")
+        if not text:
+            return None
+        match = DATE.match(text)
+        try:
+            if match is None:
+                raise ValueError(text)
+            y, m, d, m2, d2 = match.groups()
+            return date(int(y), int(m or m2), int(d or d2))
+        except ValueError:
+            row.error(key, _("“%(v)s”不是有效日期，请写成 2024-01-31 的格式。") % {"v": text})
+            return None
+
+    def _region(self, row: Row) -> Region | None:
+        text = normalise(row.text("region"))
+        match = re.match(r"\d{12}", text)
+        if not text:
+            row.error("region", _("请填写所在村（社区）的 12 位区划代码。"))
+            return None
+        if match is None:
+            row.error("region", _("区划代码“%(c)s”应为 12 位数字。") % {"c": text})
+            return None
+        code = match.group()
+        if code not in self.regions:
+            region = Region.objects.filter(code=code).first()
+            allowed = region is not None and permissions.can(
+                self.by, "people.person", "create", code
+            )
+            self.regions[code] = (region, allowed)
+        region, allowed = self.regions[code]
+        if region is None:
+            row.error("region", _("区划代码“%(c)s”不存在。") % {"c": code})
+        elif not allowed:
+            row.error(
+                "region", _("“%(r)s”（%(c)s）不在您的管辖范围内。") % {"r": region, "c": code}
+            )
+            region = None
+        return region
+
+    def _service_errors(self, row: Row, exc: ValidationError) -> None:
+        for key, messages in exc.message_dict.items():
+            for message in messages:
+                row.error(key, message)
+
+    def validate(self, row: Row) -> Row:
+        row.name = row.text("name")
+        for key, limit in LIMITS.items():
+            if len(row.text(key)) > limit:
+                row.error(key, _("不能超过 %(n)s 个字。") % {"n": limit})
+        gender = self._choice(row, "gender")
+        if gender and gender not in VALUES[Gender]:
+            row.error("gender", _("性别“%(v)s”无效，应为男或女。") % {"v": row.text("gender")})
+        birth_date = self._date(row, "birth_date")
+        row.relation = self._choice(row, "relation")
+        row.legal_basis = self._choice(row, "legal_basis") or LegalBasis.STATUTORY
+        row.region = self._region(row)
+        try:  # the services' own rules: a name, a village, a known basis and relation
+            services._validate_fields(
+                name=row.name, legal_basis=row.legal_basis, relation=row.relation,
+                region=row.region,
+            )  # fmt: skip
+        except ValidationError as exc:
+            self._service_errors(row, exc)
+        self._identity(row, gender, birth_date)
+        self._category(row)
+        self._household(row)
+        return row
+
+    def _identity(self, row: Row, gender: str, birth_date: date | None) -> None:
+        raw = row.cells.get("id_number")
+        if not row.text("id_number"):
+            row.error("id_number", _("请填写身份证号。"))
+        try:
+            identity = services._identity(row.text("id_number"), row.text("phone"), None, "")
+        except ValidationError as exc:
+            if isinstance(raw, int | float) and len(row.text("id_number")) > 15:
+                # Excel keeps 15 significant digits: a number typed into a General cell
+                # has already lost its last digits, so say that instead of "check digit".
+                row.error("id_number", str(NUMERIC_ID))
+                exc.error_dict.pop("id_number", None)
+            self._service_errors(row, exc)
+            return
+        if not identity.id_number:
+            return
+        if birth_date and birth_date != identity.birth_date:
+            row.error("birth_date", _("与身份证号中的出生日期（%(d)s）不符。") % {
+                "d": identity.birth_date.isoformat()})  # fmt: skip
+        if gender in VALUES[Gender] and gender != identity.gender:
+            row.error("gender", _("与身份证号中的性别（%(g)s）不符。") % {
+                "g": Gender(identity.gender).label})  # fmt: skip
+        row.identity = identity
+        row.index = blind_index(identity.id_number, context=services.ID_CONTEXT)
+        first, _code = self.ledger.first("id", row.index, row.number)
+        if first != row.number:
+            row.error("id_number", _("与第 %(r)s 行的身份证号重复。") % {"r": first})
+
+    def _category(self, row: Row) -> None:
+        text = row.text("category")
+        if not text:
+            if row.text("category_start"):
+                row.error("category", _("填写了类别开始日期，但没有填写类别。"))
+            return
+        value = self._choice(row, "category")
+        if value not in VALUES[Category]:
+            row.error("category", _("类别“%(v)s”无效，请从下拉列表中选择。") % {"v": text})
+        elif value in (Category.DISABILITY, Category.LOCAL):
+            row.error("category", _("“%(v)s”需要更多信息，请导入后在服务对象页面添加。") % {
+                "v": Category(value).label})  # fmt: skip
+        row.category = value
+        row.category_start = self._date(row, "category_start") or self.today
+
+    def _household(self, row: Row) -> None:
+        key = row.household
+        if not key:
+            return
+        code = row.region.code if row.region else ""
+        first, first_code = self.ledger.first("household", key, row.number, code)
+        if code and first_code and code != first_code:
+            message = _("同一户的成员应在同一村（社区）：户号 %(k)s 的第 %(r)s 行在 %(c)s。")
+            row.error("household", message % {"k": key, "r": first, "c": first_code})
+        if row.relation == Relation.HEAD:
+            head, _code = self.ledger.first("head", key, row.number)
+            if head != row.number:
+                row.error(
+                    "relation", _("户号 %(k)s 已有户主（第 %(r)s 行）。") % {"k": key, "r": head}
+                )
+
+    def classify(self, rows: list[Row]) -> None:
+        """NEW, UNCHANGED, CONFLICT or FAILED, against what the registry holds now."""
+        good = {r.index: r for r in rows if not r.errors}
+        existing = Person.objects.filter(id_number_index__in=list(good)).select_related("region")
+        by_index = {p.id_number_index: p for p in existing}
+        held = set(
+            PersonCategory.objects.filter(current_q(), person__in=list(by_index.values()))
+            .values_list("person_id", "category")
+        )  # fmt: skip
+        bad = self.plan.get("bad", {})
+        for row in rows:
+            person = by_index.get(row.index) if not row.errors else None
+            if row.errors:
+                row.status = FAILED
+            elif person is None and row.household in bad:
+                row.status, row.held_back = FAILED, True
+                message = _("同户（户号 %(k)s）第 %(r)s 行有错误，整户暂缓导入，改正后一并上传。")
+                row.error("household", message % {"k": row.household, "r": bad[row.household]})
+            elif person is None:
+                row.status = NEW
+            elif not permissions.can(self.by, "people.person", "view", person.region_id):
+                row.status = CONFLICT  # someone else's person: no link, no comparison
+                row.note = _("已存在，未更新：") + services.DuplicatePerson(person).messages[0]
+            else:
+                row.existing = person
+                differ = _differences(row, person, held)
+                row.status = CONFLICT if differ else UNCHANGED
+                row.note = _("已存在，未更新：%(f)s与已登记的信息不同。") % {"f": "、".join(differ)}
+
+
+def _differences(row: Row, person: Person, held: set) -> list[str]:
+    assert row.identity is not None and row.region is not None
+    phone = row.identity.phone
+    mine = {
+        "name": row.name, "region": row.region.code, "ethnicity": row.text("ethnicity"),
+        "address": row.text("address"), "relation": row.relation, "legal_basis": row.legal_basis,
+        "phone": blind_index(phone, context=services.PHONE_CONTEXT) if phone else "",
+    }  # fmt: skip
+    theirs = {
+        "name": person.name, "region": person.region_id, "ethnicity": person.ethnicity,
+        "address": person.address, "relation": person.relation,
+        "legal_basis": person.legal_basis, "phone": person.phone_index,
+    }  # fmt: skip
+    differ = [HEADERS[key] for key in mine if mine[key] != theirs[key]]
+    if row.category and (person.pk, row.category) not in held:
+        differ.append(HEADERS["category"])
+    return differ
+
+
+# --- one pass over the file ---------------------------------------------------------------
+
+
+@dataclass
+class _Summary:
+    ledger: Ledger
+    counts: Counter = field(default_factory=Counter)
+    problems: list[dict] = field(default_factory=list)
+    failed: list[list] = field(default_factory=list)
+    bad: dict[str, int] = field(default_factory=dict)  # household key → its first bad row
+    links: dict[str, int] = field(default_factory=dict)  # household key → existing household
+    bad_with_new: bool = False  # some household with a bad row also has rows to create
+
+    def add(self, row: Row) -> None:
+        self.counts[row.status] += 1
+        if row.status == FAILED:
+            self.failed.append([row.number, *row.values(), row.reason()])
+            for key, message in row.errors:
+                self._problem(row.number, HEADERS.get(key, ""), message, "error")
+            if row.household and not row.held_back:
+                self.bad.setdefault(row.household, row.number)
+        elif row.status == CONFLICT:
+            self._problem(row.number, HEADERS["id_number"], row.note, "conflict")
+        if row.household and row.status == NEW:
+            self.ledger.put("new", row.household, 1)
+        if row.household and row.existing is not None and row.existing.household_id:
+            # New members of a household join the one its registered members already have.
+            self.links.setdefault(row.household, row.existing.household_id)
+
+    def _problem(self, number: int, column: str, message: str, kind: str) -> None:
+        if len(self.problems) < PROBLEMS_KEPT:
+            self.problems.append(
+                {"row": number, "column": column, "message": message, "kind": kind}
+            )
+
+    @property
+    def plan(self) -> dict:
+        return {"bad": self.bad, "links": self.links}
+
+
+def _set(batch: ImportBatch, **fields) -> None:
+    """Save progress and status at once, outside any import transaction, so pages see it."""
+    fields["updated_at"] = timezone.now()
+    ImportBatch.objects.filter(pk=batch.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(batch, name, value)
+
+
+def _scan(
+    batch: ImportBatch, by: User, plan: dict | None = None, *, write=None, progress: bool = True
+) -> _Summary:
+    """Check every row of the batch's file in chunks; `write` gets each checked chunk."""
+    with Ledger() as ledger, _source(batch) as stream:
+        checker, summary = _Checker(by, ledger, plan), _Summary(ledger)
+        for chunk in itertools.batched(records(batch.file_name, stream), CHUNK):
+            rows = [checker.validate(Row(number, cells)) for number, cells in chunk]
+            checker.classify(rows)
+            if write is not None:
+                write(rows, ledger)
+            for row in rows:
+                summary.add(row)
+            if progress:
+                _set(batch, rows_done=sum(summary.counts.values()))
+        summary.bad_with_new = any(ledger.get("new", key) for key in summary.bad)
+    return summary
+
+
+def _source(batch: ImportBatch) -> BinaryIO:
+    """The batch's file: an upload kept (encrypted) in the batch, or a file on the server
+    that `wushe people import` named, read in place and never loaded whole."""
+    if batch.source_path:
+        try:
+            return open(batch.source_path, "rb")  # noqa: SIM115 (the caller closes it)
+        except OSError as exc:
+            raise ValidationError(
+                _("无法打开文件 %(p)s：%(e)s") % {"p": batch.source_path, "e": exc.strerror}
+            ) from exc
+    return io.BytesIO(_unseal(batch.file_enc, FILE_CONTEXT))
+
+
+def _store(batch: ImportBatch, summary: _Summary, **fields) -> None:
+    counts = summary.counts
+    report = {"problems": summary.problems, "failed": summary.failed}
+    _set(
+        batch, rows_total=counts.total(), rows_done=counts.total(), rows_new=counts[NEW],
+        rows_unchanged=counts[UNCHANGED], rows_conflict=counts[CONFLICT],
+        rows_failed=counts[FAILED], report_enc=_seal(json.dumps(report).encode(), REPORT_CONTEXT),
+        **fields,
+    )  # fmt: skip
+
+
+def _owned(by: User, batch: ImportBatch) -> None:
+    if batch.created_by_id != getattr(by, "pk", None):
+        raise PermissionDenied
+
+
+# --- the services -------------------------------------------------------------------------
+
+
+def import_upload(*, by: User, file) -> ImportBatch:
+    """Keep an uploaded roster (encrypted) as a new batch, after a first look at its header."""
+    if not permissions.can(by, "people.person", "create"):
+        raise PermissionDenied
+    name = Path(file.name or "").name[:200]
+    chunks, size, digest = [], 0, hashlib.sha256()
+    for chunk in file.chunks():
+        size += len(chunk)
+        if size > MAX_UPLOAD_BYTES:
+            raise ValidationError(_("文件超过 20 MB，请拆分后分批导入。"))
+        digest.update(chunk)
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    _first_look(name, io.BytesIO(data))
+    return ImportBatch.objects.create(
+        created_by=by, file_name=name, sha256=digest.hexdigest(),
+        file_enc=_seal(data, FILE_CONTEXT), rows_total=count_rows(name, io.BytesIO(data)),
+    )  # fmt: skip
+
+
+def _first_look(name: str, stream: BinaryIO) -> None:
+    """A wrong type, an empty file or a missing column is said at once, before any check."""
+    if not stream.read(1):
+        raise ValidationError(_("文件是空的。"))
+    stream.seek(0)
+    next(records(name, stream), None)
+    stream.seek(0)
+
+
+def import_from_path(*, by: User, path: str | Path) -> ImportBatch:
+    """A batch for a roster file on the server (`wushe people import`), however large: it
+    is read in place, in chunks, by the check and by the commit, and never copied."""
+    if not permissions.can(by, "people.person", "create"):
+        raise PermissionDenied
+    path = Path(path).resolve()
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as stream:
+            while block := stream.read(1 << 20):
+                digest.update(block)
+            stream.seek(0)
+            _first_look(path.name, stream)
+            total = count_rows(path.name, stream)
+    except OSError as exc:
+        raise ValidationError(
+            _("无法打开文件 %(p)s：%(e)s") % {"p": path, "e": exc.strerror}
+        ) from exc
+    return ImportBatch.objects.create(
+        created_by=by, file_name=path.name[:200], sha256=digest.hexdigest(),
+        source_path=str(path), rows_total=total,
+    )  # fmt: skip
+
+
+def import_check(*, by: User, batch: ImportBatch) -> ImportBatch:
+    """The dry run: every row checked and counted as new, unchanged, 已存在未更新 or failed,
+    with each failure's row, column and reason. Writes nothing but the batch."""
+    _owned(by, batch)
+    if batch.status not in (Status.UPLOADED, Status.CHECKING, Status.CHECKED):
+        raise ValidationError(_("此批次已不能再检查。"))
+    _set(batch, status=Status.CHECKING, rows_done=0, message="")
+    try:
+        summary = _scan(batch, by)
+        plan = summary.plan
+        if summary.bad_with_new:
+            # A household with a bad row waits as a whole: go again, holding its rows back.
+            _set(batch, rows_done=0)
+            summary = _scan(batch, by, plan)
+    except ValidationError as exc:
+        _set(batch, status=Status.INVALID, message=" ".join(exc.messages)[:500])
+        return batch
+    except Exception:
+        logger.exception("import check failed: batch %s", batch.pk)
+        _set(batch, status=Status.UPLOADED, message=_("检查时出错，请稍后重试。"))
+        raise
+    _store(batch, summary, status=Status.CHECKED, plan=plan)
+    return batch
+
+
+def import_preview(*, by: User, file) -> ImportBatch:
+    """Upload and check in one call (what a small file gets in the request itself)."""
+    return import_check(by=by, batch=import_upload(by=by, file=file))
+
+
+class _Writer:
+    def __init__(self, batch: ImportBatch) -> None:
+        self.batch = batch
+        links = {int(v) for v in batch.plan.get("links", {}).values()}
+        alive = set(Household.objects.filter(pk__in=links).values_list("pk", flat=True))
+        # Households registered before (household key → id); the ones this import creates
+        # go into the pass's ledger, as "made".
+        self.linked = {k: v for k, v in batch.plan.get("links", {}).items() if v in alive}
+        self.created = 0
+        self.ranges: list[list[int]] = []  # the created people's ids, as [first, last] runs
+        self.regions: set[str] = set()
+
+    def household(self, key: str, ledger: Ledger) -> int | None:
+        return self.linked.get(key) or ledger.get("made", key)
+
+    def __call__(self, rows: list[Row], ledger: Ledger) -> None:
+        new = [row for row in rows if row.status == NEW]
+        if new:
+            _write_chunk(self, new, ledger)
+
+
+def _write_chunk(writer: _Writer, rows: list[Row], ledger: Ledger) -> None:
+    """Write checked rows in bulk, as `person_create` and `category_add` would one by one."""
+    fresh: dict[str, Row] = {}
+    known: dict[str, int | None] = {}
+    for row in rows:
+        key = row.household
+        if key and key not in known:
+            known[key] = writer.household(key, ledger)
+        if key and known[key] is None and (key not in fresh or row.relation == "head"):
+            fresh[key] = row  # the head's address is the household's
+    made = Household.objects.bulk_create(
+        Household(region=row.region, address=row.text("address")) for row in fresh.values()
+    )
+    for key, household in zip(fresh, made, strict=True):
+        ledger.put("made", key, household.pk)
+        known[key] = household.pk
+    people = []
+    for row in rows:
+        person = Person(
+            name=row.name, region=row.region, ethnicity=row.text("ethnicity"),
+            address=row.text("address"), legal_basis=row.legal_basis, relation=row.relation,
+            household_id=known[row.household] if row.household else None,
+        )  # fmt: skip
+        services._apply_identity(person, row.identity)
+        people.append(person)
+    Person.objects.bulk_create(people)
+    _insert_keys(
+        (person.pk, person.region_id, key)
+        for person, row in zip(people, rows, strict=True)
+        for key in search.all_keys(person.name, row.identity.id_number, row.identity.phone)
+    )
+    PersonCategory.objects.bulk_create(
+        PersonCategory(person=person, category=row.category, started_on=row.category_start)
+        for person, row in zip(people, rows, strict=True)
+        if row.category
+    )
+    through = ImportBatch.people.through
+    through.objects.bulk_create(
+        through(importbatch_id=writer.batch.pk, person_id=person.pk) for person in people
+    )
+    writer.created += len(people)
+    _extend_ranges(writer.ranges, (person.pk for person in people))
+    writer.regions |= {person.region_id for person in people}
+
+
+def _extend_ranges(ranges: list[list[int]], ids: Iterable[int]) -> list[list[int]]:
+    """Add ids (ascending) to [first, last] runs: a bulk insert's ids are mostly one run, so
+    an audit event names a million people in a few numbers."""
+    for pk in ids:
+        if ranges and ranges[-1][1] + 1 == pk:
+            ranges[-1][1] = pk
+        else:
+            ranges.append([pk, pk])
+    return ranges
+
+
+def _insert_keys(keys: Iterable[tuple[int, str, str]]) -> None:
+    """Some twenty search keys a person, inserted many rows to a statement: a model instance
+    (bulk_create) or a statement (executemany) for each key costs several times as much."""
+    table = connection.ops.quote_name(PersonSearchKey._meta.db_table)
+    columns = ", ".join(map(connection.ops.quote_name, ["person_id", "region_code", "key"]))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # three arrays: one parameter a column
+            sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[])"  # noqa: E501, S608
+            for batch in itertools.batched(keys, 10_000):
+                cursor.execute(sql, [list(column) for column in zip(*batch, strict=True)])
+            return
+        sql = f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
+        for batch in itertools.batched(keys, 300):  # under SQLite's 999-parameter floor
+            values = ", ".join(["(%s, %s, %s)"] * len(batch))
+            cursor.execute(sql + values, [value for key in batch for value in key])
+
+
+def _common_region(codes: set[str]) -> str:
+    """The lowest region holding every code (for the audit event's scope)."""
+    for level in (5, 4, 3, 2, 1):
+        prefixes = {prefix_of(code, level) for code in codes}
+        if len(prefixes) == 1:
+            return prefixes.pop().ljust(12, "0")
+    return ""
+
+
+def import_commit(*, by: User, batch: ImportBatch) -> ImportBatch:
+    """Create the batch's new people in one transaction: all of them or, on any failure,
+    none. Running it again after a crash is safe: what exists is skipped, never doubled."""
+    _owned(by, batch)
+    if batch.status not in COMMITTABLE:
+        raise ValidationError(_("此批次为“%(s)s”，不能导入。") % {"s": batch.get_status_display()})
+    _set(batch, status=Status.WRITING, rows_done=0, message="")
+    try:
+        with transaction.atomic():
+            if (
+                not ImportBatch.objects.select_for_update()
+                .filter(pk=batch.pk, status=Status.WRITING)
+                .exists()
+            ):
+                raise ValidationError(_("此批次已由另一次操作完成。"))
+            writer = _Writer(batch)
+            summary = _scan(batch, by, batch.plan, write=writer, progress=False)
+            now = timezone.now()
+            _store(batch, summary, status=Status.DONE, rows_created=writer.created,
+                   committed_at=now, file_enc="")  # fmt: skip
+            audit_record(
+                actor=by, action="person.import", obj=batch,
+                region_code=_common_region(writer.regions) if writer.regions else "",
+                changes={
+                    "file_name": batch.file_name, "sha256": batch.sha256,
+                    "created": writer.created, "unchanged": summary.counts[UNCHANGED],
+                    "conflict": summary.counts[CONFLICT], "failed": summary.counts[FAILED],
+                    "person_id_ranges": writer.ranges,
+                },
+            )  # fmt: skip
+    except Exception as exc:
+        if not isinstance(exc, ValidationError):
+            logger.exception("import commit failed: batch %s", batch.pk)
+        message = _("导入中途出错，已全部撤回，没有写入任何数据；可以重新执行。")
+        with contextlib.suppress(DatabaseError):  # a locked database: the page says so
+            ImportBatch.objects.filter(pk=batch.pk, status=Status.WRITING).update(
+                status=Status.FAILED, message=message, updated_at=timezone.now()
+            )
+            batch.refresh_from_db()
+        raise
+    return batch
+
+
+def import_undo(*, by: User, batch: ImportBatch) -> ImportBatch:
+    """Delete the people a batch created, as long as nobody has changed or recorded anything
+    about any of them since the import."""
+    _owned(by, batch)
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != Status.DONE:
+            raise ValidationError(_("只有已导入的批次可以撤销。"))
+        ids = list(batch.people.values_list("pk", flat=True))
+        people = Person.objects.filter(pk__in=ids)
+        for code in set(people.values_list("region_id", flat=True)):
+            if not permissions.can(by, "people.person", "create", code):
+                raise PermissionDenied
+        if _touched_since(ids, batch.committed_at):
+            raise ValidationError(
+                _("本批导入的服务对象在导入后已有修改或新的记录，不能整批撤销；请逐人处理。")
+            )
+        households = set(people.exclude(household=None).values_list("household_id", flat=True))
+        try:
+            people.delete()
+        except (ProtectedError, RestrictedError) as exc:
+            raise ValidationError(_("本批服务对象已有其他记录引用，不能撤销。")) from exc
+        Household.objects.filter(pk__in=households, members=None).delete()
+        batch.status, batch.undone_at = Status.UNDONE, timezone.now()
+        batch.save(update_fields=["status", "undone_at"])
+        audit_record(
+            actor=by, action="person.import_undo", obj=batch,
+            changes={
+                "file_name": batch.file_name, "deleted": len(ids),
+                "person_id_ranges": _extend_ranges([], sorted(ids)),
+            },
+        )  # fmt: skip
+    return batch
+
+
+def _touched_since(ids: list[int], since: datetime | None) -> bool:
+    if since is None:
+        return True
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start : start + CHUNK]
+        if Person.objects.filter(pk__in=part, updated_at__gt=since).exists():
+            return True
+        events = AuditEvent.objects.filter(
+            object_type="people.person", object_id__in=[str(i) for i in part], at__gt=since
+        )
+        if events.exists():
+            return True
+    return False
+
+
+def _report(by: User, batch: ImportBatch) -> dict:
+    _owned(by, batch)
+    if not batch.report_enc:
+        return {"problems": [], "failed": []}
+    return json.loads(_unseal(batch.report_enc, REPORT_CONTEXT))
+
+
+def import_problems(*, by: User, batch: ImportBatch) -> list[dict]:
+    """{"row", "column", "message", "kind"} of each problem found (the first thousand)."""
+    return _report(by, batch)["problems"]
+
+
+def failed_rows(*, by: User, batch: ImportBatch) -> list[list]:
+    """[row number, the template's columns…, 错误原因] of each row that was not imported."""
+    return _report(by, batch)["failed"]
+
+
+def import_start_check(*, by: User, batch: ImportBatch) -> ImportBatch:
+    """Check a small file now; a large one in the background, the page showing progress."""
+    if batch.rows_total <= BACKGROUND_ROWS:
+        return import_check(by=by, batch=batch)
+    from wushe.people.tasks import check_import
+
+    _owned(by, batch)
+    if batch.status not in (Status.UPLOADED, Status.CHECKING):
+        raise ValidationError(_("此批次已检查过。"))
+    _set(batch, status=Status.UPLOADED, message="")
+    transaction.on_commit(lambda: check_import.enqueue(batch.pk))
+    return batch
+
+
+def import_start_commit(*, by: User, batch: ImportBatch) -> ImportBatch:
+    """Commit a small batch now; a large one in the background."""
+    if batch.rows_total <= BACKGROUND_ROWS:
+        return import_commit(by=by, batch=batch)
+    from wushe.people.tasks import commit_import
+
+    _owned(by, batch)
+    if batch.status not in COMMITTABLE:
+        raise ValidationError(_("此批次为“%(s)s”，不能导入。") % {"s": batch.get_status_display()})
+    _set(batch, status=Status.QUEUED, message="")
+    transaction.on_commit(lambda: commit_import.enqueue(batch.pk))
+    return batch
