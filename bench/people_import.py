@@ -204,6 +204,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--naive", type=int, default=2_000, help="rows for the naive importers")
+    parser.add_argument(
+        "--memory", action="store_true",
+        help="only the import itself, for its peak memory at large sizes (people_import_memory)",
+    )  # fmt: skip
     args = parser.parse_args()
     backend = setup_django()
     from django.conf import settings
@@ -230,6 +234,17 @@ def main() -> None:
     write_csv(roster, args.people, villages)
     size_mb = roster.stat().st_size / 1e6
 
+    if args.memory:
+        imported, peak_mb = import_child(roster, "bench_center")
+        created = Person.objects.count()
+        rows = [{"rows": created, "seconds": round(imported, 1),
+                 "rows_per_s": round(created / imported), "peak_rss_mb": peak_mb}]  # fmt: skip
+        stem = write_results(
+            "people_import_memory", backend, f"{args.people:,} people ({size_mb:.0f} MB CSV)",
+            rows, notes="Peak resident memory of `wushe people import` (check + commit).",
+        )  # fmt: skip
+        print(stem.with_suffix(".md").read_text(encoding="utf-8"))
+        return
     anchor_before, _ = timed(lambda: raw_load(args.people, villages))
     wipe()
     imported, peak_mb = import_child(roster, "bench_center")
