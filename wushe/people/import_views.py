@@ -67,6 +67,7 @@ def _context(batch: ImportBatch, user) -> dict:
         "more_problems": max(len(problems) - PROBLEMS_SHOWN, 0),
         "earlier": earlier,
         "progress": min(batch.rows_done, batch.rows_total),
+        "failed_kept": imports.FAILED_KEPT,
     }
 
 

@@ -20,7 +20,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -28,10 +28,10 @@ from typing import BinaryIO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from wushe.accounts import permissions
 from wushe.accounts.models import User
@@ -45,6 +45,7 @@ from wushe.people.ledger import Ledger
 from wushe.people.models import (
     VALUES,
     Category,
+    DuplicateDecision,
     Gender,
     Household,
     ImportBatch,
@@ -53,8 +54,9 @@ from wushe.people.models import (
     PersonCategory,
     PersonSearchKey,
     Relation,
+    TransferRequest,
 )
-from wushe.people.rules import current_q
+from wushe.people.rules import current_q, is_sensitive
 from wushe.people.sheets import cell_text, count_rows, header_key, records
 from wushe.regions.models import Region, prefix_of
 
@@ -66,12 +68,26 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 BACKGROUND_ROWS = 2000  # files with more rows are checked and committed by `wushe worker`
 CHUNK = 500
 PROBLEMS_KEPT = 1000
+FAILED_KEPT = 20_000  # failed rows kept for the fix-and-upload-again workbook
 NEW, UNCHANGED, CONFLICT, FAILED = "new", "unchanged", "conflict", "failed"
-COMMITTABLE = {Status.CHECKED, Status.QUEUED, Status.WRITING, Status.FAILED}
+# The statuses each step may start from: one map for the pages, the API, the worker and
+# the command. A batch caught half-way (checking, writing) may be run again: its earlier run
+# either died, leaving nothing, or still holds the batch's lock and finishes first.
+STARTS = {
+    "check": {Status.UPLOADED, Status.CHECKING, Status.CHECKED, Status.CHECK_FAILED},
+    "queue_check": {Status.UPLOADED, Status.CHECKING, Status.CHECK_FAILED},
+    "commit": {Status.CHECKED, Status.QUEUED, Status.WRITING, Status.FAILED},
+    "queue_commit": {Status.CHECKED, Status.QUEUED, Status.WRITING, Status.FAILED},
+}
+REFUSED = {
+    "check": gettext_lazy("此批次为“%(s)s”，不能再检查。"),
+    "commit": gettext_lazy("此批次为“%(s)s”，不能导入。"),
+}
 HEADERS = {c.key: c.header for c in COLUMNS}
 DATE = re.compile(r"^(\d{4})(?:[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{2})(\d{2}))$")
 LIMITS = {"name": 50, "ethnicity": 20, "address": 200, "household": 50}
-NUMERIC_ID = _lazy("身份证号被存成了数字，末几位已丢失：请把此列设为“文本”格式后重新填写。")
+SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
+NUMERIC_ID = gettext_lazy("身份证号被存成了数字，末几位已丢失：请把此列设为“文本”格式后重新填写。")
 
 
 def _seal(data: bytes, context: str) -> str:
@@ -229,14 +245,20 @@ class _Checker:
         raw = row.cells.get("id_number")
         if not row.text("id_number"):
             row.error("id_number", _("请填写身份证号。"))
+        # Excel keeps 15 significant digits: an 18-digit number typed into a General cell has
+        # lost its last digits (one time in eleven the rounded number even passes the check
+        # digit, as someone else's number), and a CSV may hold it as 1.52201E+17. Never guess.
+        as_number = isinstance(raw, int | float) and not isinstance(raw, bool)
+        if (as_number and len(row.text("id_number")) > 15) or SCIENTIFIC.match(
+            row.text("id_number")
+        ):
+            row.error("id_number", str(NUMERIC_ID))
+            raw_id = ""
+        else:
+            raw_id = row.text("id_number")
         try:
-            identity = services._identity(row.text("id_number"), row.text("phone"), None, "")
+            identity = services._identity(raw_id, row.text("phone"), None, "")
         except ValidationError as exc:
-            if isinstance(raw, int | float) and len(row.text("id_number")) > 15:
-                # Excel keeps 15 significant digits: a number typed into a General cell
-                # has already lost its last digits, so say that instead of "check digit".
-                row.error("id_number", str(NUMERIC_ID))
-                exc.error_dict.pop("id_number", None)
             self._service_errors(row, exc)
             return
         if not identity.id_number:
@@ -289,6 +311,12 @@ class _Checker:
         good = {r.index: r for r in rows if not r.errors}
         existing = Person.objects.filter(id_number_index__in=list(good)).select_related("region")
         by_index = {p.id_number_index: p for p in existing}
+        # Compared only where the uploader may see the person (children, scope) — anyone
+        # else's is reported as registered elsewhere, with nothing about its contents.
+        seen = set(
+            Person.objects.visible_to(self.by).filter(pk__in=[p.pk for p in existing])
+            .values_list("pk", flat=True)
+        )  # fmt: skip
         held = set(
             PersonCategory.objects.filter(current_q(), person__in=list(by_index.values()))
             .values_list("person_id", "category")
@@ -304,17 +332,17 @@ class _Checker:
                 row.error("household", message % {"k": row.household, "r": bad[row.household]})
             elif person is None:
                 row.status = NEW
-            elif not permissions.can(self.by, "people.person", "view", person.region_id):
+            elif person.pk not in seen:
                 row.status = CONFLICT  # someone else's person: no link, no comparison
                 row.note = _("已存在，未更新：") + services.DuplicatePerson(person).messages[0]
             else:
                 row.existing = person
-                differ = _differences(row, person, held)
+                differ = _differences(row, person, held, self.by)
                 row.status = CONFLICT if differ else UNCHANGED
                 row.note = _("已存在，未更新：%(f)s与已登记的信息不同。") % {"f": "、".join(differ)}
 
 
-def _differences(row: Row, person: Person, held: set) -> list[str]:
+def _differences(row: Row, person: Person, held: set, by: User) -> list[str]:
     assert row.identity is not None and row.region is not None
     phone = row.identity.phone
     mine = {
@@ -328,8 +356,14 @@ def _differences(row: Row, person: Person, held: set) -> list[str]:
         "legal_basis": person.legal_basis, "phone": person.phone_index,
     }  # fmt: skip
     differ = [HEADERS[key] for key in mine if mine[key] != theirs[key]]
+    # Whether someone holds a sensitive category (assistance, disability) is not told to a
+    # role that may not see it.
     if row.category and (person.pk, row.category) not in held:
-        differ.append(HEADERS["category"])
+        may_see = not is_sensitive(row.category) or permissions.can(
+            by, "people.sensitive", "view", person.region_id
+        )
+        if may_see:
+            differ.append(HEADERS["category"])
     return differ
 
 
@@ -349,7 +383,8 @@ class _Summary:
     def add(self, row: Row) -> None:
         self.counts[row.status] += 1
         if row.status == FAILED:
-            self.failed.append([row.number, *row.values(), row.reason()])
+            if len(self.failed) < FAILED_KEPT:
+                self.failed.append([row.number, *row.values(), row.reason()])
             for key, message in row.errors:
                 self._problem(row.number, HEADERS.get(key, ""), message, "error")
             if row.household and not row.held_back:
@@ -381,10 +416,20 @@ def _set(batch: ImportBatch, **fields) -> None:
         setattr(batch, name, value)
 
 
+Progress = Callable[[int], None]
+
+
 def _scan(
-    batch: ImportBatch, by: User, plan: dict | None = None, *, write=None, progress: bool = True
+    batch: ImportBatch,
+    by: User,
+    plan: dict | None = None,
+    *,
+    write=None,
+    progress: bool = True,
+    notify: Progress | None = None,
 ) -> _Summary:
-    """Check every row of the batch's file in chunks; `write` gets each checked chunk."""
+    """Check every row of the batch's file in chunks; `write` gets each checked chunk, and
+    `notify` the number of rows done after each."""
     with Ledger() as ledger, _source(batch) as stream:
         checker, summary = _Checker(by, ledger, plan), _Summary(ledger)
         for chunk in itertools.batched(records(batch.file_name, stream), CHUNK):
@@ -395,7 +440,9 @@ def _scan(
             for row in rows:
                 summary.add(row)
             if progress:
-                _set(batch, rows_done=sum(summary.counts.values()))
+                _set(batch, rows_done=summary.counts.total())
+            if notify is not None:
+                notify(summary.counts.total())
         summary.bad_with_new = any(ledger.get("new", key) for key in summary.bad)
     return summary
 
@@ -413,6 +460,19 @@ def _source(batch: ImportBatch) -> BinaryIO:
     return io.BytesIO(_unseal(batch.file_enc, FILE_CONTEXT))
 
 
+def _move(batch: ImportBatch, step: str, status: str, **fields) -> None:
+    """Start `step`, moving the batch to `status`, if the database (not this possibly stale
+    copy) says the batch may start it: a double click, a retry or a second worker sees the
+    first one's result and is refused."""
+    fields |= {"status": status, "updated_at": timezone.now()}
+    if not ImportBatch.objects.filter(pk=batch.pk, status__in=STARTS[step]).update(**fields):
+        batch.refresh_from_db()
+        raise ValidationError(REFUSED[step.removeprefix("queue_")] % {
+            "s": batch.get_status_display()})  # fmt: skip
+    for name, value in fields.items():
+        setattr(batch, name, value)
+
+
 def _store(batch: ImportBatch, summary: _Summary, **fields) -> None:
     counts = summary.counts
     report = {"problems": summary.problems, "failed": summary.failed}
@@ -422,6 +482,27 @@ def _store(batch: ImportBatch, summary: _Summary, **fields) -> None:
         rows_failed=counts[FAILED], report_enc=_seal(json.dumps(report).encode(), REPORT_CONTEXT),
         **fields,
     )  # fmt: skip
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _unchanged_source(batch: ImportBatch) -> None:
+    """A file on the server must still be the one that was checked."""
+    if not batch.source_path:
+        return
+    try:
+        same = _sha256(batch.source_path) == batch.sha256
+    except OSError as exc:
+        message = _("无法打开文件 %(p)s：%(e)s") % {"p": batch.source_path, "e": exc.strerror}
+        raise ValidationError(message) from exc
+    if not same:
+        raise ValidationError(_("文件在检查之后被修改过：请重新检查后再导入。"))
 
 
 def _owned(by: User, batch: ImportBatch) -> None:
@@ -467,12 +548,9 @@ def import_from_path(*, by: User, path: str | Path) -> ImportBatch:
     if not permissions.can(by, "people.person", "create"):
         raise PermissionDenied
     path = Path(path).resolve()
-    digest = hashlib.sha256()
     try:
+        sha256 = _sha256(str(path))
         with path.open("rb") as stream:
-            while block := stream.read(1 << 20):
-                digest.update(block)
-            stream.seek(0)
             _first_look(path.name, stream)
             total = count_rows(path.name, stream)
     except OSError as exc:
@@ -480,31 +558,29 @@ def import_from_path(*, by: User, path: str | Path) -> ImportBatch:
             _("无法打开文件 %(p)s：%(e)s") % {"p": path, "e": exc.strerror}
         ) from exc
     return ImportBatch.objects.create(
-        created_by=by, file_name=path.name[:200], sha256=digest.hexdigest(),
-        source_path=str(path), rows_total=total,
+        created_by=by, file_name=path.name[:200], sha256=sha256, source_path=str(path),
+        rows_total=total,
     )  # fmt: skip
 
 
-def import_check(*, by: User, batch: ImportBatch) -> ImportBatch:
+def import_check(*, by: User, batch: ImportBatch, notify: Progress | None = None) -> ImportBatch:
     """The dry run: every row checked and counted as new, unchanged, 已存在未更新 or failed,
     with each failure's row, column and reason. Writes nothing but the batch."""
     _owned(by, batch)
-    if batch.status not in (Status.UPLOADED, Status.CHECKING, Status.CHECKED):
-        raise ValidationError(_("此批次已不能再检查。"))
-    _set(batch, status=Status.CHECKING, rows_done=0, message="")
+    _move(batch, "check", Status.CHECKING, rows_done=0, message="")
     try:
-        summary = _scan(batch, by)
+        summary = _scan(batch, by, notify=notify)
         plan = summary.plan
         if summary.bad_with_new:
             # A household with a bad row waits as a whole: go again, holding its rows back.
             _set(batch, rows_done=0)
-            summary = _scan(batch, by, plan)
+            summary = _scan(batch, by, plan, notify=notify)
     except ValidationError as exc:
         _set(batch, status=Status.INVALID, message=" ".join(exc.messages)[:500])
         return batch
     except Exception:
         logger.exception("import check failed: batch %s", batch.pk)
-        _set(batch, status=Status.UPLOADED, message=_("检查时出错，请稍后重试。"))
+        _set(batch, status=Status.CHECK_FAILED, message=_("检查时出错，请重新检查。"))
         raise
     _store(batch, summary, status=Status.CHECKED, plan=plan)
     return batch
@@ -593,7 +669,7 @@ def _extend_ranges(ranges: list[list[int]], ids: Iterable[int]) -> list[list[int
 
 
 def _insert_keys(keys: Iterable[tuple[int, str, str]]) -> None:
-    """Some twenty search keys a person, inserted many rows to a statement: a model instance
+    """A dozen or so search keys a person, inserted many rows to a statement: a model instance
     (bulk_create) or a statement (executemany) for each key costs several times as much."""
     table = connection.ops.quote_name(PersonSearchKey._meta.db_table)
     columns = ", ".join(map(connection.ops.quote_name, ["person_id", "region_code", "key"]))
@@ -618,13 +694,12 @@ def _common_region(codes: set[str]) -> str:
     return ""
 
 
-def import_commit(*, by: User, batch: ImportBatch) -> ImportBatch:
+def import_commit(*, by: User, batch: ImportBatch, notify: Progress | None = None) -> ImportBatch:
     """Create the batch's new people in one transaction: all of them or, on any failure,
     none. Running it again after a crash is safe: what exists is skipped, never doubled."""
     _owned(by, batch)
-    if batch.status not in COMMITTABLE:
-        raise ValidationError(_("此批次为“%(s)s”，不能导入。") % {"s": batch.get_status_display()})
-    _set(batch, status=Status.WRITING, rows_done=0, message="")
+    _unchanged_source(batch)
+    _move(batch, "commit", Status.WRITING, rows_done=0, message="")
     try:
         with transaction.atomic():
             if (
@@ -634,7 +709,7 @@ def import_commit(*, by: User, batch: ImportBatch) -> ImportBatch:
             ):
                 raise ValidationError(_("此批次已由另一次操作完成。"))
             writer = _Writer(batch)
-            summary = _scan(batch, by, batch.plan, write=writer, progress=False)
+            summary = _scan(batch, by, batch.plan, write=writer, progress=False, notify=notify)
             now = timezone.now()
             _store(batch, summary, status=Status.DONE, rows_created=writer.created,
                    committed_at=now, file_enc="")  # fmt: skip
@@ -671,10 +746,11 @@ def import_undo(*, by: User, batch: ImportBatch) -> ImportBatch:
             raise ValidationError(_("只有已导入的批次可以撤销。"))
         ids = list(batch.people.values_list("pk", flat=True))
         people = Person.objects.filter(pk__in=ids)
-        for code in set(people.values_list("region_id", flat=True)):
+        regions = set(people.values_list("region_id", flat=True))
+        for code in regions:
             if not permissions.can(by, "people.person", "create", code):
                 raise PermissionDenied
-        if _touched_since(ids, batch.committed_at):
+        if _touched_since(ids, batch.committed_at) or _referenced(ids):
             raise ValidationError(
                 _("本批导入的服务对象在导入后已有修改或新的记录，不能整批撤销；请逐人处理。")
             )
@@ -688,12 +764,26 @@ def import_undo(*, by: User, batch: ImportBatch) -> ImportBatch:
         batch.save(update_fields=["status", "undone_at"])
         audit_record(
             actor=by, action="person.import_undo", obj=batch,
+            region_code=_common_region(regions) if regions else "",
             changes={
                 "file_name": batch.file_name, "deleted": len(ids),
                 "person_id_ranges": _extend_ranges([], sorted(ids)),
             },
         )  # fmt: skip
     return batch
+
+
+def _referenced(ids: list[int]) -> bool:
+    """Whether a colleague has decided a duplicate or asked a transfer about any of them
+    (those records hang on the people, and would go with them)."""
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start : start + CHUNK]
+        either = Q(first_id__in=part) | Q(second_id__in=part)
+        if DuplicateDecision.objects.filter(either).exists():
+            return True
+        if TransferRequest.objects.filter(person_id__in=part).exists():
+            return True
+    return False
 
 
 def _touched_since(ids: list[int], since: datetime | None) -> bool:
@@ -724,8 +814,17 @@ def import_problems(*, by: User, batch: ImportBatch) -> list[dict]:
 
 
 def failed_rows(*, by: User, batch: ImportBatch) -> list[list]:
-    """[row number, the template's columns…, 错误原因] of each row that was not imported."""
-    return _report(by, batch)["failed"]
+    """[row number, the template's columns…, 错误原因] of each row that was not imported (the
+    first FAILED_KEPT). They quote the file in full, so handing them out is audited."""
+    rows = _report(by, batch)["failed"]
+    roots = permissions.scope_roots(by)
+    with transaction.atomic():
+        audit_record(
+            actor=by, action="person.import_failed_rows", obj=batch,
+            region_code=roots[0] if len(roots) == 1 else "",
+            changes={"file_name": batch.file_name, "rows": len(rows)},
+        )  # fmt: skip
+    return rows
 
 
 def import_start_check(*, by: User, batch: ImportBatch) -> ImportBatch:
@@ -735,9 +834,7 @@ def import_start_check(*, by: User, batch: ImportBatch) -> ImportBatch:
     from wushe.people.tasks import check_import
 
     _owned(by, batch)
-    if batch.status not in (Status.UPLOADED, Status.CHECKING):
-        raise ValidationError(_("此批次已检查过。"))
-    _set(batch, status=Status.UPLOADED, message="")
+    _move(batch, "queue_check", Status.UPLOADED, message="")
     transaction.on_commit(lambda: check_import.enqueue(batch.pk))
     return batch
 
@@ -749,8 +846,6 @@ def import_start_commit(*, by: User, batch: ImportBatch) -> ImportBatch:
     from wushe.people.tasks import commit_import
 
     _owned(by, batch)
-    if batch.status not in COMMITTABLE:
-        raise ValidationError(_("此批次为“%(s)s”，不能导入。") % {"s": batch.get_status_display()})
-    _set(batch, status=Status.QUEUED, message="")
+    _move(batch, "queue_commit", Status.QUEUED, message="")
     transaction.on_commit(lambda: commit_import.enqueue(batch.pk))
     return batch

@@ -315,10 +315,11 @@ IMPORT_STALE_SECONDS = 600
 
 class ImportBatchQuerySet(models.QuerySet):
     def visible_to(self, user, action: str = "view"):
-        """A batch holds its file's personal data: only the person who uploaded it sees it."""
+        """A batch holds its file's personal data: only the person who uploaded it sees it.
+        The file and the report (up to tens of MB) load only when a step reads them."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        return self.filter(created_by=user)
+        return self.filter(created_by=user).defer("file_enc", "report_enc")
 
 
 class ImportBatch(models.Model):
@@ -328,6 +329,7 @@ class ImportBatch(models.Model):
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("待检查")
         CHECKING = "checking", _("检查中")
+        CHECK_FAILED = "check_failed", _("检查未完成")
         INVALID = "invalid", _("文件无法导入")
         CHECKED = "checked", _("待确认导入")
         QUEUED = "queued", _("排队中")
@@ -377,9 +379,14 @@ class ImportBatch(models.Model):
 
     @property
     def is_stale(self) -> bool:
-        """Running, but silent for so long that its worker was probably stopped mid-way."""
-        quiet = timezone.now() - self.updated_at
-        return self.is_running and quiet.total_seconds() > IMPORT_STALE_SECONDS
+        """Running, but silent for so long that its worker was probably stopped mid-way. A
+        commit says nothing until it ends, so its patience grows with the file (a slow
+        machine writes some hundred rows a second); re-running a live one is refused anyway."""
+        quiet = (timezone.now() - self.updated_at).total_seconds()
+        patience = IMPORT_STALE_SECONDS
+        if self.status == self.Status.WRITING:
+            patience = max(patience, self.rows_total / 100)
+        return self.is_running and quiet > patience
 
     @property
     def is_running(self) -> bool:

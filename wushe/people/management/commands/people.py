@@ -28,7 +28,8 @@ class Command(BaseCommand):
         try:
             batch = imports.import_from_path(by=by, path=path)
             self.stdout.write(f"批次 #{batch.pk}：{batch.file_name}，约 {batch.rows_total:,} 行。")
-            batch = imports.import_check(by=by, batch=batch)
+            batch = imports.import_check(by=by, batch=batch, notify=self._progress("已检查", batch))
+            self.stdout.write("")
             if batch.status == ImportBatch.Status.INVALID:
                 raise CommandError(batch.message)
             self._counts(batch, "检查完成")
@@ -38,7 +39,10 @@ class Command(BaseCommand):
                 )
             if check_only or not batch.rows_new:
                 return
-            batch = imports.import_commit(by=by, batch=batch)
+            batch = imports.import_commit(
+                by=by, batch=batch, notify=self._progress("导入中，已处理", batch)
+            )
+            self.stdout.write("")
         except PermissionDenied as exc:
             raise CommandError(f"账号“{user}”无权建档。") from exc
         except ValidationError as exc:
@@ -50,6 +54,16 @@ class Command(BaseCommand):
                 f"可在网页“导入花名册”中查看或撤销。"
             )
         )
+
+    def _progress(self, verb: str, batch: ImportBatch):
+        """A line that counts up as the chunks go by (one chunk is 500 rows)."""
+        total = batch.rows_total
+
+        def show(done: int) -> None:
+            self.stdout.write(f"\r  {verb} {done:,} / 约 {max(total, done):,} 行…", ending="")
+            self.stdout.flush()
+
+        return show
 
     def _counts(self, batch: ImportBatch, title: str) -> None:
         self.stdout.write(
