@@ -17,21 +17,28 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
 
-def setup_django() -> str:
-    """Point Django at a fresh benchmark database and migrate it; returns the backend name."""
+def setup_django(*, reuse: bool = False) -> str:
+    """Point Django at a fresh benchmark database and migrate it; returns the backend name.
+    With `reuse`, keep the one an earlier run left (PostgreSQL's wushe_bench, or the SQLite
+    file WUSHE_SQLITE_PATH names) to measure again without generating the data again."""
     sys.path.insert(0, str(ROOT))
     url = os.environ.get("WUSHE_DATABASE_URL", "")
     if url:
         import psycopg
 
         base, _, _db = url.rpartition("/")
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS wushe_bench")
-            conn.execute("CREATE DATABASE wushe_bench")
+        if not reuse:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("DROP DATABASE IF EXISTS wushe_bench")
+                conn.execute("CREATE DATABASE wushe_bench")
         os.environ["WUSHE_DATABASE_URL"] = f"{base}/wushe_bench"
+    elif reuse:
+        if not os.environ.get("WUSHE_SQLITE_PATH"):
+            raise SystemExit("--reuse on SQLite needs WUSHE_SQLITE_PATH (the earlier run's file)")
     else:
         path = Path(tempfile.mkdtemp(prefix="wushe-bench-")) / "bench.sqlite3"
         os.environ["WUSHE_SQLITE_PATH"] = str(path)
+        print(f"benchmark database: {path}", file=sys.stderr)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wushe.settings")
     import django
     from django.core.management import call_command

@@ -16,6 +16,7 @@ from wushe.accounts import services as account_services
 from wushe.accounts.models import User
 from wushe.accounts.permissions import Role
 from wushe.catalog.domains import ensure_domains
+from wushe.catalog.items import ensure_items
 from wushe.network import services as network_services
 from wushe.network.models import Platform, Tier, Worker
 from wushe.people import services as people_services
@@ -95,6 +96,7 @@ def build_regions() -> dict[str, Region]:
 
 def build_world() -> World:
     ensure_domains()  # a transactional test's flush empties what the data migration seeded
+    ensure_items()
     world = World(regions=build_regions())
     for username, (name, role, code) in PERSONAS.items():
         user = account_services.user_create(

@@ -157,3 +157,15 @@ def test_demo_station_worker_has_an_import_and_a_sample_roster_with_mistakes(dem
         "身份证号", "所在村（社区）区划代码", "姓名",
     }  # fmt: skip
     assert [p["row"] for p in problems if p["kind"] == "conflict"] == [43]
+
+
+def test_demo_stations_publish_item_lists_with_local_items_of_their_own_region(demo, db):
+    from wushe.catalog.models import ServiceItem
+
+    stations = Platform.objects.filter(tier=Tier.STATION, region__code__startswith="1522")
+    assert stations.exists() and not stations.filter(items=None).exists()
+    local = set(ServiceItem.objects.exclude(region=None).values_list("name", flat=True))
+    assert {"民族团结进步宣传", "牧区流动救助服务"} <= local
+    for station in stations:
+        for item in station.items.exclude(region=None):  # a county's items stay in it
+            assert item in ServiceItem.objects.for_region(station.region_id), (station, item)

@@ -59,6 +59,20 @@ def _import_batch(world):
     )
 
 
+def _county_item(world):
+    """A service item of 乌兰浩特市's own, on 爱国街道社工站's list."""
+    from wushe.catalog.models import ServiceDomain
+    from wushe.catalog.services import item_create
+    from wushe.network.services import platform_items_set
+
+    item = item_create(
+        by=None, region=world.region("152201000000"), name="乌兰浩特马头琴进社区",
+        domain=ServiceDomain.objects.get(code="community_development"),
+    )  # fmt: skip
+    platform_items_set(by=None, platform=world.platforms["station_a"], items=[item])
+    return item
+
+
 def targets(world) -> dict[str, list[str]]:
     """Identifiers of the target station's records, by parameter kind."""
     station = world.platforms["station_a"]
@@ -81,6 +95,7 @@ def targets(world) -> dict[str, list[str]]:
         world.people["wuliji"].pk,
         world.people["xiaobao"].pk,
         _import_batch(world).pk,
+        _county_item(world).pk,
     }
     return {
         "int": sorted(str(i) for i in ints),

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("wushe.accounts.urls")),
     path("regions/", include("wushe.regions.urls")),
     path("network/", include("wushe.network.urls")),
+    path("catalog/", include("wushe.catalog.urls")),
     path("people/", include("wushe.people.urls")),
     path("people/imports/", include("wushe.people.import_urls")),
     path("audit/", include("wushe.audit.urls")),

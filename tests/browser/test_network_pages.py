@@ -59,14 +59,14 @@ def test_county_admin_browses_and_edits(browser_world, page, base_url, log_in):
 
     rows.get_by_role("link", name="爱国街道社工站").click()
     expect(h1(page)).to_contain_text("爱国街道社工站")
-    page.get_by_role("link", name="编辑").click()
+    page.get_by_role("link", name="编辑", exact=True).click()
     expect(h1(page)).to_have_text("编辑：爱国街道社工站")
     page.get_by_label("地址").fill("乌兰浩特市爱国街道兴安北大路 18 号")
     with page.expect_navigation():
         page.get_by_role("button", name="保存").click()
 
     expect(page.locator(".messages")).to_contain_text("已保存")
-    facts = page.locator("dl.facts")
+    facts = page.locator("dl.facts").first  # the platform's facts, above its item list
     expect(facts).to_contain_text("乌兰浩特市爱国街道兴安北大路 18 号")
     page.screenshot(path=SCREENSHOTS / "wushe-desktop.png", full_page=True)
 

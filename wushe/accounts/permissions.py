@@ -73,6 +73,8 @@ ROLE_LEVELS: dict[str, frozenset[int]] = {
 
 _ADMIN = {
     "regions.region": READ,
+    # The catalogue's local items ("6+X"): set by civil affairs for its region and below.
+    "catalog.serviceitem": ALL,
     "network.platform": ALL,
     "network.posting": ALL,
     "network.worker": WRITE,
@@ -88,6 +90,7 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
     Role.COUNTY_ADMIN: _ADMIN,
     Role.CENTER_MANAGER: {
         "regions.region": READ,
+        "catalog.serviceitem": READ,
         "network.platform": WRITE,
         "network.posting": ALL,
         "network.worker": WRITE,
@@ -95,6 +98,7 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
     },
     Role.STATION_HEAD: {
         "regions.region": READ,
+        "catalog.serviceitem": READ,
         "network.platform": frozenset({V, U}),
         "network.posting": ALL,
         "network.worker": WRITE,
@@ -102,6 +106,7 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
     },
     Role.STATION_WORKER: {
         "regions.region": READ,
+        "catalog.serviceitem": READ,
         "network.platform": READ,
         "network.posting": READ,
         "network.worker": READ,
@@ -109,6 +114,7 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
     },
     Role.VOLUNTEER_COORDINATOR: {
         "regions.region": READ,
+        "catalog.serviceitem": READ,
         "network.platform": READ,
         "network.worker": READ,
         # Volunteers visit adults: names and addresses, no children, no sensitive categories.
@@ -116,6 +122,7 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
     },
     Role.SUPERVISOR: {
         "regions.region": READ,
+        "catalog.serviceitem": READ,
         "network.platform": READ,
         "network.posting": READ,
         "network.worker": READ,
@@ -125,6 +132,7 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
     },
     Role.AUDITOR: {
         "regions.region": READ,
+        "catalog.serviceitem": READ,
         "network.platform": READ,
         "network.posting": READ,
         "network.worker": READ,

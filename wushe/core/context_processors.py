@@ -8,6 +8,7 @@ MENU = [
     ("core:home", _("首页"), None),
     ("network:platform_list", _("服务平台"), "network.platform"),
     ("network:worker_list", _("工作人员"), "network.worker"),
+    ("catalog:item_list", _("服务事项"), "catalog.serviceitem"),
     ("people:person_list", _("服务对象"), "people.person"),
     ("people:transfer_list", _("转移申请"), "people.person"),
     ("audit:event_list", _("审计日志"), "audit.auditevent"),

@@ -92,6 +92,10 @@ class Platform(models.Model):
     domains = models.ManyToManyField(
         "catalog.ServiceDomain", verbose_name=_("服务领域"), blank=True, related_name="platforms"
     )
+    # 服务事项清单: the catalogue items this platform offers (standard and local).
+    items = models.ManyToManyField(
+        "catalog.ServiceItem", verbose_name=_("服务事项清单"), blank=True, related_name="platforms"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 

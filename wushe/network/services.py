@@ -15,7 +15,7 @@ from wushe.accounts import permissions
 from wushe.accounts.models import User
 from wushe.accounts.permissions import Action
 from wushe.audit.services import audit_record, field_changes
-from wushe.catalog.models import ServiceDomain
+from wushe.catalog.models import ServiceDomain, ServiceItem
 from wushe.network.models import (
     TIER_REGION_LEVEL,
     Certificate,
@@ -145,6 +145,29 @@ def platform_update(
         audit_record(
             actor=by, action="platform.update", obj=platform, region_code=platform.region_id,
             changes=changes,
+        )  # fmt: skip
+    return platform
+
+
+@transaction.atomic
+def platform_items_set(
+    *, by: User | None, platform: Platform, items: list[ServiceItem]
+) -> Platform:
+    """Publish the platform's 服务事项清单: the catalogue items it offers, each one of the
+    standard's or a local one of the platform's region or a region above it."""
+    _check(by, "network.platform", Action.CHANGE, platform.region_id)
+    allowed = set(ServiceItem.objects.for_region(platform.region_id).values_list("pk", flat=True))
+    foreign = [item.name for item in items if item.pk not in allowed]
+    if foreign:
+        raise ValidationError({"items": _("“%(n)s”不适用于%(r)s。") % {
+            "n": "、".join(foreign), "r": platform.region.name}})  # fmt: skip
+    before = sorted(platform.items.values_list("code", flat=True))
+    platform.items.set(items)
+    after = sorted(item.code for item in items)
+    if after != before:
+        audit_record(
+            actor=by, action="platform.items", obj=platform, region_code=platform.region_id,
+            changes={"items": [before, after]},
         )  # fmt: skip
     return platform
 

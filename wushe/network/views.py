@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wushe.accounts import permissions
+from wushe.catalog.forms import PlatformItemsForm
 from wushe.core.forms import add_service_errors
 from wushe.core.views import ScopedDetailView, ScopedListView, require, visible_or_404
 from wushe.network import services
@@ -53,6 +54,9 @@ class PlatformDetail(ScopedDetailView):
             history=[p for p in postings if not p.is_current and p.started_on <= today],
             can_change=permissions.can(user, "network.platform", "change", platform.region_id),
             can_staff=permissions.can(user, "network.posting", "create", platform.region_id),
+            items=platform.items.select_related("domain", "region").order_by(
+                "domain__order", "region_id", "order"
+            ),
         )
         return context
 
@@ -103,6 +107,26 @@ def platform_edit(request, pk: int):
             messages.success(request, _("已保存。"))
             return redirect("network:platform_detail", pk=platform.pk)
     return render(request, "network/platform_form.html", {"form": form, "platform": platform})
+
+
+@login_required
+def platform_items(request, pk: int):
+    """Publish the platform's 服务事项清单."""
+    platform = visible_or_404(Platform, request.user, pk=pk)
+    require(request.user, "network.platform", "change", platform.region_id)
+    initial = {"items": list(platform.items.all())}
+    form = PlatformItemsForm(request.POST or None, platform=platform, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.platform_items_set(
+                by=request.user, platform=platform, items=list(form.cleaned_data["items"])
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已保存服务事项清单。"))
+            return redirect("network:platform_detail", pk=platform.pk)
+    return render(request, "network/platform_items.html", {"form": form, "platform": platform})
 
 
 @login_required

@@ -14,6 +14,7 @@ from wushe.accounts import services as account_services
 from wushe.accounts.models import User
 from wushe.accounts.permissions import Role
 from wushe.catalog.models import ServiceDomain
+from wushe.core.demo.catalog import ensure_catalog
 from wushe.core.demo.people import ensure_people
 from wushe.core.demo.plan import COUNTIES, LEAGUE, LOGINS, PASSWORD, PlatformPlan, plan_demo
 from wushe.core.demo.roster import ensure_rosters
@@ -150,6 +151,7 @@ def build_demo(*, stdout: TextIO | None = None) -> DemoResult:
             f"社工站 {tiers.count(Tier.STATION)} 个、社工室 {tiers.count(Tier.ROOM)} 个，"
             f"任职 {sum(len(p.staff) for p in todo)} 人次。"
         )
+    created["item_lists"] = ensure_catalog(say)
     created["people"] = ensure_people(say)
     sample = ensure_rosters(say)
     result = DemoResult(
