@@ -172,7 +172,8 @@ def main() -> None:
     started = time.perf_counter()
     if args.reuse:
         args.people = Person.objects.count()
-        county = Person.objects.filter(region_id__startswith="152201").order_by("pk")[:500]
+        county = Person.objects.filter(region_id__gte="152201000000", region_id__lte="152201999999")
+        county = county.order_by("pk")[:500]
         sample_ids = [people.id_number_of(p) for p in county]
         sample_phones = [people.phone_of(p) for p in county]
     else:
