@@ -107,3 +107,29 @@ def test_a_server_file_changed_after_its_check_is_not_imported(world, tmp_path):
     with pytest.raises(ValidationError, match="被修改过"):
         imports.import_commit(by=worker, batch=batch)
     assert not batch.people.exists() and services.find_by_id_number(row(2)["id_number"]) is None
+
+
+def test_new_members_join_a_registered_household_only_in_its_village_and_never_as_a_head(world):
+    worker = world.users["station_worker"]
+    village, other = "152201001001", "152201001002"
+    head = row(1, household="7", relation="户主", region=village, category="")
+    spouse = row(2, household="7", relation="配偶", region=village, category="")
+    first = imports.import_commit(by=worker, batch=preview(world, xlsx([head, spouse])))
+    household = services.find_by_id_number(head["id_number"]).household
+    assert first.rows_created == 2 and household is not None
+
+    # The spouse's row now says another village (a registered person is never moved by a
+    # file), and a child is listed there: the child would join a household in village 001.
+    moved = [spouse | {"region": other}, row(3, household="7", relation="子女", region=other)]
+    batch = preview(world, xlsx(moved))
+    assert (batch.rows_new, batch.rows_failed, batch.rows_conflict) == (0, 1, 1)
+    assert "已在 152201001001 登记" in [p for p in problems(batch) if p["row"] == 3][0]["message"]
+
+    # A second head for the registered household is held back; a child joins it.
+    again = [spouse, row(4, household="7", relation="户主", region=village)]
+    batch = preview(world, xlsx(again))
+    assert batch.rows_failed == 1 and "已有户主" in problems(batch)[0]["message"]
+    child = row(5, household="7", relation="子女", region=village)
+    batch = imports.import_commit(by=worker, batch=preview(world, xlsx([spouse, child])))
+    assert batch.rows_created == 1
+    assert services.find_by_id_number(child["id_number"]).household_id == household.pk

@@ -328,8 +328,10 @@ class _Checker:
                 row.status = FAILED
             elif person is None and row.household in bad:
                 row.status, row.held_back = FAILED, True
-                message = _("同户（户号 %(k)s）第 %(r)s 行有错误，整户暂缓导入，改正后一并上传。")
-                row.error("household", message % {"k": row.household, "r": bad[row.household]})
+                message = self.plan.get("reasons", {}).get(row.household) or _(
+                    "同户（户号 %(k)s）第 %(r)s 行有错误，整户暂缓导入，改正后一并上传。"
+                ) % {"k": row.household, "r": bad[row.household]}
+                row.error("household", message)
             elif person is None:
                 row.status = NEW
             elif person.pk not in seen:
@@ -379,6 +381,8 @@ class _Summary:
     bad: dict[str, int] = field(default_factory=dict)  # household key → its first bad row
     links: dict[str, int] = field(default_factory=dict)  # household key → existing household
     bad_with_new: bool = False  # some household with a bad row also has rows to create
+    # household key → why its new members cannot join the household registered before
+    reasons: dict[str, str] = field(default_factory=dict)
 
     def add(self, row: Row) -> None:
         self.counts[row.status] += 1
@@ -393,6 +397,8 @@ class _Summary:
             self._problem(row.number, HEADERS["id_number"], row.note, "conflict")
         if row.household and row.status == NEW:
             self.ledger.put("new", row.household, 1)
+            if row.relation == Relation.HEAD:
+                self.ledger.put("new_head", row.household, 1)
         if row.household and row.existing is not None and row.existing.household_id:
             # New members of a household join the one its registered members already have.
             self.links.setdefault(row.household, row.existing.household_id)
@@ -405,7 +411,34 @@ class _Summary:
 
     @property
     def plan(self) -> dict:
-        return {"bad": self.bad, "links": self.links}
+        bad = self.bad | {key: 0 for key in self.reasons if key not in self.bad}
+        return {"bad": bad, "links": self.links, "reasons": self.reasons}
+
+    def check_links(self) -> None:
+        """New members join the household their registered members already have: only in
+        its village, and never as a second head."""
+        joining = {k: pk for k, pk in self.links.items() if self.ledger.get("new", k)}
+        if not joining:
+            return
+        homes: dict[int, str] = {}
+        headed: set[int] = set()
+        for part in itertools.batched(sorted(set(joining.values())), CHUNK):
+            homes.update(Household.objects.filter(pk__in=part).values_list("pk", "region_id"))
+            headed.update(
+                Person.objects.filter(household_id__in=part, relation=Relation.HEAD)
+                .values_list("household_id", flat=True)
+            )  # fmt: skip
+        for key, pk in joining.items():
+            found = self.ledger.lookup("household", key)
+            code = found[1] if found else ""
+            if pk in homes and code and homes[pk] != code:
+                self.reasons[key] = _(
+                    "户号 %(k)s 的成员已在 %(c)s 登记，新成员应在同一村（社区）；整户暂缓导入。"
+                ) % {"k": key, "c": homes[pk]}
+            elif self.ledger.get("new_head", key) and pk in headed:
+                self.reasons[key] = _(
+                    "户号 %(k)s 已登记的家庭户已有户主，不能再导入一位户主；整户暂缓导入。"
+                ) % {"k": key}
 
 
 def _set(batch: ImportBatch, **fields) -> None:
@@ -444,6 +477,7 @@ def _scan(
             if notify is not None:
                 notify(summary.counts.total())
         summary.bad_with_new = any(ledger.get("new", key) for key in summary.bad)
+        summary.check_links()
     return summary
 
 
@@ -571,7 +605,7 @@ def import_check(*, by: User, batch: ImportBatch, notify: Progress | None = None
     try:
         summary = _scan(batch, by, notify=notify)
         plan = summary.plan
-        if summary.bad_with_new:
+        if summary.bad_with_new or summary.reasons:
             # A household with a bad row waits as a whole: go again, holding its rows back.
             _set(batch, rows_done=0)
             summary = _scan(batch, by, plan, notify=notify)

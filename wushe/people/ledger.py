@@ -39,6 +39,12 @@ class Ledger:
         self._db.execute("INSERT INTO entry VALUES (?, ?, ?, ?)", (space, key, number, text))
         return number, text
 
+    def lookup(self, space: str, key: str) -> tuple[int, str] | None:
+        """(number, text) recorded for `key` in `space`, or None."""
+        return self._db.execute(
+            "SELECT number, text FROM entry WHERE space = ? AND key = ?", (space, key)
+        ).fetchone()
+
     def get(self, space: str, key: str) -> int | None:
         found = self._db.execute(
             "SELECT number FROM entry WHERE space = ? AND key = ?", (space, key)
