@@ -4,8 +4,11 @@ undoes a colleague's work, and every copy of its plaintext rows is audited."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
+from openpyxl import load_workbook
 
 from tests.conftest import id_number_for
 from tests.test_people_import import HEADERS, preview, problems, row, upload, xlsx
@@ -133,3 +136,30 @@ def test_new_members_join_a_registered_household_only_in_its_village_and_never_a
     batch = imports.import_commit(by=worker, batch=preview(world, xlsx([spouse, child])))
     assert batch.rows_created == 1
     assert services.find_by_id_number(child["id_number"]).household_id == household.pk
+
+
+def test_a_held_back_household_comes_back_whole_through_the_failed_rows(world):
+    worker = world.users["station_worker"]
+    village = "152201001001"
+    head = row(1, household="8", relation="户主", region=village, category="")
+    imports.import_commit(by=worker, batch=preview(world, xlsx([head])))
+    household = services.find_by_id_number(head["id_number"]).household_id
+    child, grandchild = (
+        row(2, household="8", relation="子女", region=village, phone="12"),
+        row(3, household="8", relation="孙子女", region=village),
+    )
+    batch = imports.import_commit(by=worker, batch=preview(world, xlsx([head, child, grandchild])))
+    assert (batch.rows_created, batch.rows_failed) == (0, 2)
+    failed = imports.failed_rows(by=worker, batch=batch)
+    assert [r[0] for r in failed] == [2, 3, 4] and "已登记，无需修改" in failed[0][-1]
+
+    workbook = exports.roster_workbook(by=worker, failed=failed)
+    fixed = load_workbook(io.BytesIO(workbook))
+    phone = [c.header for c in exports.COLUMNS].index("联系电话") + 1
+    fixed[exports.SHEET].cell(row=3, column=phone, value="13947120002")
+    buffer = io.BytesIO()
+    fixed.save(buffer)
+    again = imports.import_commit(by=worker, batch=preview(world, buffer.getvalue()))
+    assert (again.rows_created, again.rows_unchanged, again.rows_failed) == (2, 1, 0)
+    for values in (child, grandchild):
+        assert services.find_by_id_number(values["id_number"]).household_id == household

@@ -87,6 +87,9 @@ HEADERS = {c.key: c.header for c in COLUMNS}
 DATE = re.compile(r"^(\d{4})(?:[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{2})(\d{2}))$")
 LIMITS = {"name": 50, "ethnicity": 20, "address": 200, "household": 50}
 SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
+REGISTERED_MEMBER = gettext_lazy(
+    "（已登记，无需修改：与同户成员一并重新上传，新成员才会加入原家庭户）"
+)
 NUMERIC_ID = gettext_lazy("身份证号被存成了数字，末几位已丢失：请把此列设为“文本”格式后重新填写。")
 
 
@@ -375,6 +378,7 @@ def _differences(row: Row, person: Person, held: set, by: User) -> list[str]:
 @dataclass
 class _Summary:
     ledger: Ledger
+    held: frozenset[str] = frozenset()  # households the plan holds back
     counts: Counter = field(default_factory=Counter)
     problems: list[dict] = field(default_factory=list)
     failed: list[list] = field(default_factory=list)
@@ -395,6 +399,11 @@ class _Summary:
                 self.bad.setdefault(row.household, row.number)
         elif row.status == CONFLICT:
             self._problem(row.number, HEADERS["id_number"], row.note, "conflict")
+        # A held-back household's registered members go into the failed rows too, so that
+        # the corrected file brings its new members into the same household.
+        registered = row.existing is not None and row.existing.household_id
+        if row.household in self.held and registered and len(self.failed) < FAILED_KEPT:
+            self.failed.append([row.number, *row.values(), str(REGISTERED_MEMBER)])
         if row.household and row.status == NEW:
             self.ledger.put("new", row.household, 1)
             if row.relation == Relation.HEAD:
@@ -464,7 +473,8 @@ def _scan(
     """Check every row of the batch's file in chunks; `write` gets each checked chunk, and
     `notify` the number of rows done after each."""
     with Ledger() as ledger, _source(batch) as stream:
-        checker, summary = _Checker(by, ledger, plan), _Summary(ledger)
+        held = frozenset((plan or {}).get("bad", {}))
+        checker, summary = _Checker(by, ledger, plan), _Summary(ledger, held)
         for chunk in itertools.batched(records(batch.file_name, stream), CHUNK):
             rows = [checker.validate(Row(number, cells)) for number, cells in chunk]
             checker.classify(rows)
