@@ -877,10 +877,7 @@ def import_start_check(*, by: User, batch: ImportBatch) -> ImportBatch:
         return import_check(by=by, batch=batch)
     from wushe.people.tasks import check_import
 
-    _owned(by, batch)
-    _move(batch, "queue_check", Status.UPLOADED, message="")
-    transaction.on_commit(lambda: check_import.enqueue(batch.pk))
-    return batch
+    return _queue(by, batch, "queue_check", Status.UPLOADED, check_import)
 
 
 def import_start_commit(*, by: User, batch: ImportBatch) -> ImportBatch:
@@ -889,7 +886,12 @@ def import_start_commit(*, by: User, batch: ImportBatch) -> ImportBatch:
         return import_commit(by=by, batch=batch)
     from wushe.people.tasks import commit_import
 
+    return _queue(by, batch, "queue_commit", Status.QUEUED, commit_import)
+
+
+def _queue(by: User, batch: ImportBatch, step: str, status: str, task) -> ImportBatch:
+    """Hand a step to `wushe worker` once the batch's new status is committed."""
     _owned(by, batch)
-    _move(batch, "queue_commit", Status.QUEUED, message="")
-    transaction.on_commit(lambda: commit_import.enqueue(batch.pk))
+    _move(batch, step, status, message="")
+    transaction.on_commit(lambda: task.enqueue(batch.pk))
     return batch
