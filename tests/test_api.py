@@ -15,6 +15,7 @@ from wushe.network import services as network_services
 from wushe.network.models import Platform, Posting, Tier
 
 pytestmark = pytest.mark.django_db
+UNAUTHENTICATED = "未登录或令牌无效：请登录，或在 Authorization 头中提供有效的个人令牌。"
 
 API = "/api/v1"
 
@@ -280,7 +281,7 @@ def test_every_operation_requires_login(world):
         for method in operations:
             response = getattr(anonymous, method)(url, {}, content_type="application/json")
             assert response.status_code == 401, f"{method.upper()} {path}"
-            assert response.json() == {"detail": "Unauthorized"}
+            assert response.json() == {"detail": UNAUTHENTICATED}
 
 
 def test_token_auth_works_and_revoked_token_is_401(world):
@@ -348,7 +349,7 @@ def test_without_a_session_an_unsafe_request_is_401_not_a_csrf_403(world):
         Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {plaintext}"}),
     ):
         response = post_json(client, "/workers", payload)
-        assert response.status_code == 401 and response.json() == {"detail": "Unauthorized"}
+        assert response.status_code == 401 and response.json() == {"detail": UNAUTHENTICATED}
 
 
 def test_ids_beyond_any_row_are_404(world):

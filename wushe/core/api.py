@@ -10,6 +10,7 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
+from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import ConfigDict, Field, StringConstraints
@@ -115,11 +116,57 @@ def invalid(field: str, message: str) -> DjangoValidationError:
     return DjangoValidationError({field: message})
 
 
+def _schema_messages() -> dict[str, str]:
+    """Plain Chinese for the schema errors a client (often a phone's sync) meets, by
+    pydantic's error type; `%(…)s` come from the error's context."""
+    return {
+        "missing": _("必填。"),
+        "extra_forbidden": _("不接受此字段。"),
+        "json_invalid": _("请求内容不是有效的 JSON。"),
+        "string_type": _("应为文本。"),
+        "string_too_long": _("不能超过 %(max_length)s 个字符。"),
+        "string_too_short": _("至少 %(min_length)s 个字符。"),
+        "string_pattern_mismatch": _("格式不对。"),
+        "int_parsing": _("应为整数。"),
+        "int_type": _("应为整数。"),
+        "int_from_float": _("应为整数。"),
+        "float_parsing": _("应为数字。"),
+        "float_type": _("应为数字。"),
+        "bool_parsing": _("应为 true 或 false。"),
+        "bool_type": _("应为 true 或 false。"),
+        "datetime_parsing": _("时间格式不对，应如 2026-12-01T09:30:00+08:00。"),
+        "datetime_from_date_parsing": _("时间格式不对，应如 2026-12-01T09:30:00+08:00。"),
+        "datetime_type": _("时间格式不对，应如 2026-12-01T09:30:00+08:00。"),
+        "date_parsing": _("日期格式不对，应如 2026-12-01。"),
+        "date_from_datetime_parsing": _("日期格式不对，应如 2026-12-01。"),
+        "date_type": _("日期格式不对，应如 2026-12-01。"),
+        "uuid_parsing": _("应为 UUID，如 6f1c2a4e-…。"),
+        "uuid_type": _("应为 UUID，如 6f1c2a4e-…。"),
+        "enum": _("取值无效，可选：%(expected)s。"),
+        "literal_error": _("取值无效，可选：%(expected)s。"),
+        "greater_than_equal": _("不能小于 %(ge)s。"),
+        "greater_than": _("应大于 %(gt)s。"),
+        "less_than_equal": _("不能大于 %(le)s。"),
+        "less_than": _("应小于 %(lt)s。"),
+        "too_long": _("最多 %(max_length)s 项。"),
+        "list_type": _("应为列表。"),
+        "dict_type": _("应为对象。"),
+    }
+
+
 def _input_error(error: dict[str, Any]) -> dict[str, Any]:
-    """A schema error in the service errors' shape; `loc` keeps where it was (query, body)."""
+    """A schema error in the service errors' shape, in plain Chinese where its type is known;
+    `loc` keeps where it was (query, body)."""
     loc = list(error.get("loc", ()))
     field = next((str(part) for part in reversed(loc) if isinstance(part, str)), None)
-    return {"field": field, "message": error.get("msg", ""), "loc": loc}
+    message = error.get("msg", "")
+    template = _schema_messages().get(error.get("type", ""))
+    if template is not None:
+        try:
+            message = template % {k: str(v) for k, v in (error.get("ctx") or {}).items()}
+        except (KeyError, TypeError, ValueError):
+            message = template if "%(" not in template else message
+    return {"field": field, "message": message, "loc": loc}
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -139,6 +186,14 @@ def install_error_handlers(api: NinjaAPI) -> None:
         detail = [_input_error(error) for error in exc.errors]
         return api.create_response(request, {"detail": detail}, status=422)
 
+    def unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return api.create_response(
+            request,
+            {"detail": _("未登录或令牌无效：请登录，或在 Authorization 头中提供有效的个人令牌。")},
+            status=401,
+        )
+
+    api.add_exception_handler(AuthenticationError, unauthenticated)
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(PermissionDenied, forbidden)
     api.add_exception_handler(DjangoValidationError, refused)

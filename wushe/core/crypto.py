@@ -36,16 +36,25 @@ def _keys() -> dict[str, bytes]:
 def encrypt_text(plaintext: str, *, context: str) -> str:
     """`sm4gcm:<key id>:<base64 nonce‖ciphertext‖tag>`; `context` (e.g. the column's name) is
     authenticated, so a value copied into another column does not decrypt."""
+    return encrypt_bytes(plaintext.encode(), context=context)
+
+
+def decrypt_text(token: str, *, context: str) -> str:
+    return decrypt_bytes(token, context=context).decode()
+
+
+def encrypt_bytes(data: bytes, *, context: str) -> str:
+    """Bytes (a photo) in the same text form as `encrypt_text`."""
     key_id, key = settings.FIELD_KEYS[0]
     nonce = os.urandom(12)
     encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
     encryptor.authenticate_additional_data(context.encode())
-    body = encryptor.update(plaintext.encode()) + encryptor.finalize()
+    body = encryptor.update(data) + encryptor.finalize()
     blob = base64.b64encode(nonce + body + encryptor.tag).decode()
     return f"{SCHEME}:{key_id}:{blob}"
 
 
-def decrypt_text(token: str, *, context: str) -> str:
+def decrypt_bytes(token: str, *, context: str) -> bytes:
     try:
         scheme, key_id, blob = token.split(":", 2)
         key = _keys()[key_id]
@@ -55,7 +64,7 @@ def decrypt_text(token: str, *, context: str) -> str:
         nonce, body, tag = raw[:12], raw[12:-16], raw[-16:]
         decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
         decryptor.authenticate_additional_data(context.encode())
-        return (decryptor.update(body) + decryptor.finalize()).decode()
+        return decryptor.update(body) + decryptor.finalize()
     except Exception as exc:  # any failure is the same answer: this value cannot be read
         raise DecryptionError("cannot decrypt this value with the configured keys") from exc
 

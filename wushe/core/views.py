@@ -19,11 +19,15 @@ from wushe.regions.models import Region
 PAGE_SIZE = 20
 
 
-def visible_or_404(model: type[models.Model], user, action: str = "view", **lookup) -> Any:
-    """The one row matching `lookup` that `user` may `action`; anything else is a 404."""
+def visible_or_404(
+    model: type[models.Model] | models.QuerySet, user, action: str = "view", **lookup
+) -> Any:
+    """The one row matching `lookup` that `user` may `action`; anything else is a 404.
+    `model` may be a queryset of the model (with its select_related, say)."""
+    qs = model if isinstance(model, models.QuerySet) else model._default_manager.all()
     try:
-        return model._default_manager.all().visible_to(user, action).get(**lookup)
-    except (model.DoesNotExist, ValueError, ValidationError) as exc:
+        return qs.visible_to(user, action).get(**lookup)
+    except (qs.model.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
 
 
