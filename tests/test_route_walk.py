@@ -73,6 +73,31 @@ def _county_item(world):
     return item
 
 
+def _casework(world) -> list[int]:
+    """A visit with a photo and a need, and a case referred to an organization, all of
+    乌力吉 in 万佳社区."""
+    from django.utils import timezone
+
+    from tests.test_casework import JPEG, an_open_case, item
+    from wushe.casework import services
+    from wushe.core.photos import PhotoUpload
+
+    need = services.NeedInput(
+        domain=item("elderly.material_aid").domain, description="乌力吉需要取暖设备"
+    )
+    visit, _ = services.visit_create(
+        by=world.users["station_worker"], person=world.people["wuliji"],
+        visited_at=timezone.now(), items=[item("elderly.home_visit")],
+        photos=[PhotoUpload(data=JPEG)], needs=[need], living_conditions="万佳社区独居",
+    )  # fmt: skip
+    case = an_open_case(world)
+    referral = services.referral_request(
+        by=world.users["station_worker"], case=case, kind="referral",
+        to_organization="乌兰浩特市残联", reason="乌力吉辅具适配",
+    )  # fmt: skip
+    return [visit.pk, visit.photos.get().pk, visit.needs.get().pk, case.pk, referral.pk]
+
+
 def targets(world) -> dict[str, list[str]]:
     """Identifiers of the target station's records, by parameter kind."""
     station = world.platforms["station_a"]
@@ -96,6 +121,7 @@ def targets(world) -> dict[str, list[str]]:
         world.people["xiaobao"].pk,
         _import_batch(world).pk,
         _county_item(world).pk,
+        *_casework(world),
     }
     return {
         "int": sorted(str(i) for i in ints),

@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "wushe.catalog",
     "wushe.network",
     "wushe.people",
+    "wushe.casework",
+    "wushe.groupwork",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +198,10 @@ if PRODUCTION:
     SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 
 # No inline scripts or styles anywhere: every script is a vendored or project static file.
+# A visit synced from a phone carries its photos in the JSON body: up to 9 photos of at most
+# 3 MB each, base64-encoded (wushe.core.photos). Django's default of 2.5 MB would refuse it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 40 * 1024 * 1024
+
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],

@@ -37,9 +37,11 @@ class Action(models.TextChoices):
     CHANGE = "change", _("修改")
     DELETE = "delete", _("删除")
     REVEAL = "reveal", _("查看完整敏感信息")
+    APPROVE = "approve", _("审批")
 
 
 V, C, U, D, R = Action.VIEW, Action.CREATE, Action.CHANGE, Action.DELETE, Action.REVEAL
+A = Action.APPROVE
 READ = frozenset({V})
 WRITE = frozenset({V, C, U})
 ALL = frozenset({V, C, U, D})
@@ -55,6 +57,25 @@ PEOPLE_OVERSIGHT = {
     "people.person": frozenset({V, R}),
     "people.child": READ,
     "people.sensitive": READ,
+}
+
+# A station's daily work: visits, needs, cases, groups, activities. casework.casenote is
+# what a case file says (assessment, notes, evaluation): its team always reads it; outside
+# the team only the roles granted it here, and each such read is audited.
+CASEWORK = {
+    "casework.visit": WRITE,
+    "casework.need": WRITE,
+    "casework.case": WRITE,
+    "casework.casenote": READ,
+    "groupwork.group": WRITE,
+    "groupwork.activity": WRITE,
+}
+CASEWORK_OVERSIGHT = {
+    "casework.visit": READ,
+    "casework.need": READ,
+    "casework.case": READ,
+    "groupwork.group": READ,
+    "groupwork.activity": READ,
 }
 
 # The region levels at which a role may be assigned (1 province … 5 village).
@@ -81,6 +102,9 @@ _ADMIN = {
     "accounts.roleassignment": ALL,
     "audit.auditevent": READ,
     **PEOPLE_OVERSIGHT,
+    **CASEWORK_OVERSIGHT,
+    # Whether closing a case needs a supervisor's approval, for the region and below.
+    "casework.closurepolicy": ALL,
 }
 
 # What each role may do to each model, within the code range of the region it is assigned at.
@@ -95,6 +119,7 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "network.posting": ALL,
         "network.worker": WRITE,
         **PEOPLE_CASEWORK,
+        **CASEWORK,
     },
     Role.STATION_HEAD: {
         "regions.region": READ,
@@ -103,6 +128,7 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "network.posting": ALL,
         "network.worker": WRITE,
         **PEOPLE_CASEWORK,
+        **CASEWORK,
     },
     Role.STATION_WORKER: {
         "regions.region": READ,
@@ -111,6 +137,7 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "network.posting": READ,
         "network.worker": READ,
         **PEOPLE_CASEWORK,
+        **CASEWORK,
     },
     Role.VOLUNTEER_COORDINATOR: {
         "regions.region": READ,
@@ -119,6 +146,9 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "network.worker": READ,
         # Volunteers visit adults: names and addresses, no children, no sensitive categories.
         "people.person": READ,
+        "casework.visit": WRITE,
+        "groupwork.group": READ,
+        "groupwork.activity": WRITE,
     },
     Role.SUPERVISOR: {
         "regions.region": READ,
@@ -129,6 +159,10 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "people.person": READ,
         "people.child": READ,
         "people.sensitive": READ,
+        # The supervisor reads the case files it supervises and approves their closure.
+        **CASEWORK_OVERSIGHT,
+        "casework.case": frozenset({V, A}),
+        "casework.casenote": READ,
     },
     Role.AUDITOR: {
         "regions.region": READ,
@@ -141,6 +175,7 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "people.person": READ,
         "people.child": READ,
         "people.sensitive": READ,
+        **CASEWORK_OVERSIGHT,
     },
     Role.SYSADMIN: {
         "regions.region": READ,

@@ -32,6 +32,12 @@ class ServiceItemQuerySet(models.QuerySet):
         ones ("X") its own region or a region above it added."""
         return self.filter(Q(region__isnull=True) | Q(region_id__in=ancestor_codes(code)))
 
+    def outside(self, code: str, items) -> list:
+        """Those of `items` that do not apply in region `code` (a record or a platform's
+        list may name only items that do)."""
+        allowed = set(self.for_region(code).values_list("pk", flat=True))
+        return [item for item in items if item.pk not in allowed]
+
     def visible_to(self, user, action: str = "view"):
         """The standard items for everyone signed in; a local item for those whose scope
         lies above or below the region that added it."""

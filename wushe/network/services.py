@@ -156,8 +156,7 @@ def platform_items_set(
     """Publish the platform's 服务事项清单: the catalogue items it offers, each one of the
     standard's or a local one of the platform's region or a region above it."""
     _check(by, "network.platform", Action.CHANGE, platform.region_id)
-    allowed = set(ServiceItem.objects.for_region(platform.region_id).values_list("pk", flat=True))
-    foreign = [item.name for item in items if item.pk not in allowed]
+    foreign = [item.name for item in ServiceItem.objects.outside(platform.region_id, items)]
     if foreign:
         raise ValidationError({"items": _("“%(n)s”不适用于%(r)s。") % {
             "n": "、".join(foreign), "r": platform.region.name}})  # fmt: skip

@@ -34,6 +34,8 @@ class PersonList(ScopedListView):
 
 
 def _detail(request, person: Person, revealed: dict | None = None, **forms):
+    from wushe.casework.records import for_person
+
     user = request.user
     members = (
         Person.objects.visible_to(user).filter(household=person.household).exclude(pk=person.pk)
@@ -52,6 +54,7 @@ def _detail(request, person: Person, revealed: dict | None = None, **forms):
         or CategoryForm(initial={"started_on": timezone.localdate()}),
         "age": _age(person),
         "linked": Person.objects.visible_to(user).filter(pk__in=duplicates.linked_to(person)),
+        "work": for_person(user, person),
     }
     return render(request, "people/person_detail.html", context)
 
@@ -168,7 +171,12 @@ def household_detail(request, pk: int):
     household = visible_or_404(Household, request.user, pk=pk)
     members = Person.objects.visible_to(request.user).filter(household=household)
     rows = [(p, services.masked(p)) for p in members.order_by("relation", "birth_date")]
-    return render(request, "people/household_detail.html", {"household": household, "rows": rows})
+    context = {
+        "household": household,
+        "rows": rows,
+        "can_visit": permissions.can(request.user, "casework.visit", "create", household.region_id),
+    }
+    return render(request, "people/household_detail.html", context)
 
 
 @login_required

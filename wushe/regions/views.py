@@ -7,7 +7,7 @@ from wushe.accounts import permissions
 from wushe.core.views import require, visible_or_404
 from wushe.network.coverage import coverage_by_child, coverage_for
 from wushe.network.models import Platform
-from wushe.regions.models import Region
+from wushe.regions.models import Level, Region
 
 
 @login_required
@@ -35,6 +35,8 @@ def tree(request):
 
 @login_required
 def detail(request, code: str):
+    from wushe.casework.records import open_needs_in
+
     region = visible_or_404(Region, request.user, code=code)
     require(request.user, "network.platform", "view", region.code)  # coverage counts platforms
     in_scope = [
@@ -54,5 +56,9 @@ def detail(request, code: str):
             "cov": coverage_for(region),
             "children": coverage_by_child(region),
             "platforms": platforms,
+            # A village's page lists the needs still open there.
+            "open_needs": open_needs_in(request.user, region.code_range)
+            if region.level == Level.VILLAGE
+            else [],
         },
     )

@@ -14,7 +14,9 @@ from wushe.accounts import services as account_services
 from wushe.accounts.models import User
 from wushe.accounts.permissions import Role
 from wushe.catalog.models import ServiceDomain
+from wushe.core.demo.casework import ensure_casework
 from wushe.core.demo.catalog import ensure_catalog
+from wushe.core.demo.groupwork import build_groupwork
 from wushe.core.demo.people import ensure_people
 from wushe.core.demo.plan import COUNTIES, LEAGUE, LOGINS, PASSWORD, PlatformPlan, plan_demo
 from wushe.core.demo.roster import ensure_rosters
@@ -154,6 +156,8 @@ def build_demo(*, stdout: TextIO | None = None) -> DemoResult:
     created["item_lists"] = ensure_catalog(say)
     created["people"] = ensure_people(say)
     sample = ensure_rosters(say)
+    created["visits"] = ensure_casework(say)
+    created["groupwork"] = build_groupwork(say)
     result = DemoResult(
         already_present=not any(created.values()), created=created, logins=_login_rows()
     )

@@ -43,6 +43,11 @@ class Command(BaseCommand):
                 f"花名册导入示例（含几处常见错误）：{result.sample_roster}\n"
                 "  以 station_worker 登录 → 服务对象 → 导入，上传此文件即可看到逐行检查结果。"
             )
+        self.stdout.write(
+            "日常工作：station_worker 的“待办”有到期跟进和久未走访的人，个案在各个阶段；\n"
+            "  supervisor 有一个待审批的结案；center_manager 有一个待接收的转介；\n"
+            "  用手机（或浏览器的手机模式）打开服务对象页 →“入户走访”，断网保存，联网后自动上传。"
+        )
         self.stdout.write(self.style.SUCCESS("打开 http://127.0.0.1:8000/ 登录"))
         self.stdout.write(f"（用时 {result.seconds:.1f} 秒）")
 
