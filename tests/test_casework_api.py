@@ -320,3 +320,19 @@ def test_a_household_visit_counts_for_its_members_on_the_todo(world, login):
     services.visit_create(by=user, household=home, visited_at=timezone.now(),
                           items=[item("elderly.home_visit")])  # fmt: skip
     assert overdue(user, timezone.localdate()) == []
+
+
+def test_a_visit_recorded_by_mistake_is_deleted_with_a_reason(world, login):
+    visit, _ = services.visit_create(
+        by=world.users["station_worker"], person=world.people["wuliji"],
+        visited_at=timezone.now(), items=[item("elderly.home_visit")],
+    )  # fmt: skip
+    other = login(world.users["volunteer_coordinator"])
+    assert "删除这条走访记录" not in other.get(f"/casework/visits/{visit.pk}/").content.decode()
+    client = login(world.users["station_worker"])
+    assert "删除这条走访记录" in client.get(f"/casework/visits/{visit.pk}/").content.decode()
+    client.post(f"/casework/visits/{visit.pk}/delete/", {"reason": ""})
+    assert Visit.objects.filter(pk=visit.pk).exists()
+    client.post(f"/casework/visits/{visit.pk}/delete/", {"reason": "对象选错"})
+    assert not Visit.objects.filter(pk=visit.pk).exists()
+    assert AuditEvent.objects.get(action="visit.delete").changes["reason"] == "对象选错"

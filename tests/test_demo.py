@@ -169,3 +169,21 @@ def test_demo_stations_publish_item_lists_with_local_items_of_their_own_region(d
     for station in stations:
         for item in station.items.exclude(region=None):  # a county's items stay in it
             assert item in ServiceItem.objects.for_region(station.region_id), (station, item)
+
+
+def test_the_demos_daily_work_is_counted_exactly(demo, db):
+    from wushe.casework.models import Case, CaseStatus, Referral, Visit
+    from wushe.stats import indicators
+    from wushe.stats.query import Period
+    from wushe.stats.verify import stats_verify
+
+    assert Visit.objects.filter(region__code__startswith="152201001").count() > 20
+    stages = set(Case.objects.values_list("status", flat=True))
+    assert {CaseStatus.INTAKE, CaseStatus.INTERVENTION, CaseStatus.CLOSING,
+            CaseStatus.CLOSED} <= stages  # fmt: skip
+    assert Referral.objects.filter(status="requested", to_platform__tier=1).exists()
+    assert stats_verify(Region.objects.get(code="152201000000")) == []
+    county = Region.objects.get(code="152201000000")
+    year = Period.year(Visit.objects.latest("visited_at").visited_at.year)
+    found = indicators.evaluate([indicators.get("people_registered")], [county], year)
+    assert found[("people_registered", county.code)] > 100

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "wushe.people",
     "wushe.casework",
     "wushe.groupwork",
+    "wushe.stats",
 ]
 
 MIDDLEWARE = [
@@ -198,6 +199,10 @@ if PRODUCTION:
     SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 
 # No inline scripts or styles anywhere: every script is a vendored or project static file.
+# Boundary maps for the data wall: <region code>.json (GeoJSON) supplied by the deployment
+# (published maps need an approval number, so none is shipped); without one, the ranking.
+GEOJSON_DIR = Path(os.environ.get("WUSHE_GEOJSON_DIR", VAR_DIR / "geojson"))
+
 # A visit synced from a phone carries its photos in the JSON body: up to 9 photos of at most
 # 3 MB each, base64-encoded (wushe.core.photos). Django's default of 2.5 MB would refuse it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 40 * 1024 * 1024

@@ -14,6 +14,8 @@ urlpatterns = [
     path("casework/", include("wushe.casework.urls")),
     path("dossier/", include("wushe.casework.dossier_urls")),
     path("groupwork/", include("wushe.groupwork.urls")),
+    path("stats/reports/", include("wushe.stats.report_urls")),
+    path("stats/", include("wushe.stats.urls")),
     path("audit/", include("wushe.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -63,6 +63,7 @@ PEOPLE_OVERSIGHT = {
 # what a case file says (assessment, notes, evaluation): its team always reads it; outside
 # the team only the roles granted it here, and each such read is audited.
 CASEWORK = {
+    "stats.dashboard": READ,
     "casework.visit": WRITE,
     "casework.need": WRITE,
     "casework.case": WRITE,
@@ -71,6 +72,7 @@ CASEWORK = {
     "groupwork.activity": WRITE,
 }
 CASEWORK_OVERSIGHT = {
+    "stats.dashboard": READ,
     "casework.visit": READ,
     "casework.need": READ,
     "casework.case": READ,
@@ -105,11 +107,15 @@ _ADMIN = {
     **CASEWORK_OVERSIGHT,
     # Whether closing a case needs a supervisor's approval, for the region and below.
     "casework.closurepolicy": ALL,
+    # The figures of the region and below, and the targets set for them.
+    "stats.dashboard": READ,
+    "stats.target": ALL,
 }
 
 # What each role may do to each model, within the code range of the region it is assigned at.
 RIGHTS: dict[str, dict[str, frozenset[str]]] = {
-    Role.PROVINCE_ADMIN: _ADMIN,
+    # 区划调整 (a township or village moving) is the province's to make.
+    Role.PROVINCE_ADMIN: {**_ADMIN, "regions.region": frozenset({V, U})},
     Role.CITY_ADMIN: _ADMIN,
     Role.COUNTY_ADMIN: _ADMIN,
     Role.CENTER_MANAGER: {
@@ -120,6 +126,7 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "network.worker": WRITE,
         **PEOPLE_CASEWORK,
         **CASEWORK,
+        "casework.visit": ALL,  # removes a colleague's visit recorded by mistake
     },
     Role.STATION_HEAD: {
         "regions.region": READ,
@@ -129,6 +136,7 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "network.worker": WRITE,
         **PEOPLE_CASEWORK,
         **CASEWORK,
+        "casework.visit": ALL,  # removes a colleague's visit recorded by mistake
     },
     Role.STATION_WORKER: {
         "regions.region": READ,

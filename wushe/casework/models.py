@@ -20,12 +20,21 @@ from wushe.core.photos import Photo
 from wushe.core.scoping import ScopedQuerySet
 
 
-def _people_seen_by(user):
-    """People the user may see (children only where the role covers them): a visit, need or
-    case of a person the user cannot see is not shown either."""
-    from wushe.people.models import Person
+def _person_seen_by(user, prefix: str = "person__") -> Q:
+    """The rows whose person the user may see (`Person.objects.visible_to`, said as a join
+    rather than a subquery: the person's village in the people.person scope, and a child
+    only where the role covers children): a visit or need of someone the user cannot see is
+    not shown either."""
+    from wushe.accounts.permissions import scope_filter
+    from wushe.people.models import adult_cutoff
 
-    return Person.objects.visible_to(user).values("pk")
+    adult = Q(**{f"{prefix}birth_date__isnull": True}) | Q(
+        **{f"{prefix}birth_date__lte": adult_cutoff()}
+    )
+    field = f"{prefix}region_id"
+    return scope_filter(user, "people.person", "view", field=field) & (
+        adult | scope_filter(user, "people.child", "view", field=field)
+    )
 
 
 class Urgency(models.TextChoices):
@@ -45,7 +54,7 @@ class VisitQuerySet(ScopedQuerySet):
         from wushe.people.models import Person, adult_cutoff
 
         qs = super().visible_to(user, action)
-        qs = qs.filter(Q(person__isnull=True) | Q(person__in=_people_seen_by(user)))
+        qs = qs.filter(Q(person__isnull=True) | _person_seen_by(user))
         if not can(user, "people.child", "view"):
             children = Person.objects.filter(
                 household=OuterRef("household"), birth_date__gt=adult_cutoff()
@@ -67,6 +76,11 @@ class Visit(models.Model):
         "people.Household", verbose_name=_("走访家庭"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="visits",
     )  # fmt: skip
+    # The household the visit counts for in 走访入户（户）: the one visited, or the person's
+    # own at the time (kept, so a later change of household does not move the count).
+    counted_household = models.ForeignKey(
+        "people.Household", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("所在村（社区）"), on_delete=models.PROTECT,
         related_name="+", db_column="region_code",
@@ -127,7 +141,7 @@ class VisitPhoto(Photo):
 class NeedQuerySet(ScopedQuerySet):
     def visible_to(self, user, action: str = "view"):
         qs = super().visible_to(user, action)
-        return qs.filter(person__in=_people_seen_by(user))
+        return qs.filter(_person_seen_by(user))
 
     def open(self):
         return self.filter(status=Need.Status.OPEN)

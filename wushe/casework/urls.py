@@ -9,6 +9,7 @@ urlpatterns = [
     path("visits/new/", views.visit_create, name="visit_create"),
     path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
     path("visits/<int:pk>/photos/<int:photo>/", views.visit_photo, name="visit_photo"),
+    path("visits/<int:pk>/delete/", views.visit_delete, name="visit_delete"),
     path("needs/", views.NeedList.as_view(), name="need_list"),
     path("needs/new/", views.need_create, name="need_create"),
     path("needs/<int:pk>/resolve/", views.need_resolve, name="need_resolve"),

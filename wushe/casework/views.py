@@ -94,14 +94,33 @@ def visit_create(request):
 
 @login_required
 def visit_detail(request, pk: int):
-    visit = visit_or_404(request.user, pk)
-    return render(request, "casework/visit_detail.html", {"visit": visit})
+    user = request.user
+    visit = visit_or_404(user, pk)
+    can_delete = permissions.can(user, "casework.visit", "change", visit.region_id) and (
+        visit.created_by_id == user.pk
+        or permissions.can(user, "casework.visit", "delete", visit.region_id)
+    )
+    return render(request, "casework/visit_detail.html", {"visit": visit, "can_delete": can_delete})
 
 
 def visit_or_404(user, pk) -> Visit:
     return visible_or_404(
         Visit.objects.select_related("person", "household", "region", "created_by"), user, pk=pk
     )
+
+
+@login_required
+@require_POST
+def visit_delete(request, pk: int):
+    """Remove a visit recorded by mistake, with the reason (its recorder, or a station head)."""
+    visit = visit_or_404(request.user, pk)
+    try:
+        services.visit_delete(by=request.user, visit=visit, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("casework:visit_detail", pk=pk)
+    messages.success(request, _("已删除走访记录。"))
+    return redirect("casework:visit_list")
 
 
 @login_required

@@ -6,6 +6,8 @@ from wushe.accounts import permissions
 # (url name, label, model label the user must be able to view, or None for everyone)
 MENU = [
     ("core:home", _("首页"), None),
+    ("stats:home", _("统计"), "stats.dashboard"),
+    ("reports:list", _("统计报表"), "stats.dashboard"),
     ("casework:todo", _("待办"), "casework.visit"),
     ("network:platform_list", _("服务平台"), "network.platform"),
     ("network:worker_list", _("工作人员"), "network.worker"),

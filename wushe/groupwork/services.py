@@ -29,6 +29,7 @@ from wushe.groupwork.models import (
 )
 from wushe.network.models import Platform, Status
 from wushe.people.models import Person
+from wushe.stats import record as stats
 
 MAX_PERSON_TIMES = 100_000  # more at one activity is a typo, not a festival
 MAX_FUNDS = Decimal("9999999999.99")
@@ -126,6 +127,7 @@ def group_create(
         planned_sessions=planned_sessions, created_by=by,
     )  # fmt: skip
     group.items.set(items)
+    stats.created(group)
     audit_record(
         actor=by, action="group.create", obj=group, region_code=platform.region_id,
         changes={"platform": platform.pk, "name": name, "theme": theme,
@@ -225,6 +227,7 @@ def group_session_add(
         created_by=by,
     )  # fmt: skip
     session.attendees.set(attendees)
+    stats.created(session)
     audit_record(
         actor=by, action="group.session_add", obj=group, region_code=group.region_id,
         changes={"session": number, "held_on": held_on, "attendees": len(set(attendees))},
@@ -336,6 +339,7 @@ def activity_create(
     activity.items.set(items)
     activity.beneficiary_people.set(named)
     ActivityPhoto.objects.bulk_create([ActivityPhoto(activity=activity, **f) for f in stored])
+    stats.created(activity)
     audit_record(
         actor=by, action="activity.create", obj=activity, region_code=platform.region_id,
         changes={"platform": platform.pk, "title": title, "held_on": held_on, **counts,

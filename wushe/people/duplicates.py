@@ -22,6 +22,7 @@ from wushe.audit.services import audit_record
 from wushe.people.models import DuplicateDecision, Person, PersonSearchKey, TransferRequest
 from wushe.people.services import ID_CONTEXT, find_by_id_number
 from wushe.regions.models import Level, Region
+from wushe.stats import record as stats
 
 CANDIDATE_LIMIT = 200
 
@@ -152,11 +153,13 @@ def transfer_decide(
     request.save()
     person = request.person
     if accept:
-        person.region = request.to_region
-        person.household = None  # the household stays where it lives
-        person.relation = ""
-        person.updated_at = timezone.now()
-        person.save(update_fields=["region", "household", "relation", "updated_at"])
+        # The person's file and categories count in the new village from now on.
+        with stats.tracking(person, *person.categories.all()):
+            person.region = request.to_region
+            person.household = None  # the household stays where it lives
+            person.relation = ""
+            person.updated_at = timezone.now()
+            person.save(update_fields=["region", "household", "relation", "updated_at"])
         PersonSearchKey.objects.filter(person=person).update(region_code=request.to_region_id)
     audit_record(
         actor=by, action="person.transfer_" + request.status, obj=person,

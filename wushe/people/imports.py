@@ -59,6 +59,7 @@ from wushe.people.models import (
 from wushe.people.rules import current_q, is_sensitive
 from wushe.people.sheets import cell_text, count_rows, header_key, records
 from wushe.regions.models import Region, prefix_of
+from wushe.stats import record as stats
 
 logger = logging.getLogger(__name__)
 Status = ImportBatch.Status
@@ -687,11 +688,12 @@ def _write_chunk(writer: _Writer, rows: list[Row], ledger: Ledger) -> None:
         for person, row in zip(people, rows, strict=True)
         for key in search.all_keys(person.name, row.identity.id_number, row.identity.phone)
     )
-    PersonCategory.objects.bulk_create(
+    categories = PersonCategory.objects.bulk_create(
         PersonCategory(person=person, category=row.category, started_on=row.category_start)
         for person, row in zip(people, rows, strict=True)
         if row.category
     )
+    stats.created_many([*made, *people, *categories])
     through = ImportBatch.people.through
     through.objects.bulk_create(
         through(importbatch_id=writer.batch.pk, person_id=person.pk) for person in people
@@ -799,11 +801,16 @@ def import_undo(*, by: User, batch: ImportBatch) -> ImportBatch:
                 _("本批导入的服务对象在导入后已有修改或新的记录，不能整批撤销；请逐人处理。")
             )
         households = set(people.exclude(household=None).values_list("household_id", flat=True))
+        going = [
+            *people, *PersonCategory.objects.filter(person_id__in=ids).select_related("person")
+        ]  # fmt: skip
         try:
             people.delete()
         except (ProtectedError, RestrictedError) as exc:
             raise ValidationError(_("本批服务对象已有其他记录引用，不能撤销。")) from exc
-        Household.objects.filter(pk__in=households, members=None).delete()
+        empty = Household.objects.filter(pk__in=households, members=None)
+        stats.created_many([*going, *empty], sign=-1)  # the figures lose what the batch added
+        empty.delete()
         batch.status, batch.undone_at = Status.UNDONE, timezone.now()
         batch.save(update_fields=["status", "undone_at"])
         audit_record(

@@ -38,6 +38,7 @@ from wushe.people.models import (
 )
 from wushe.people.rules import current_q
 from wushe.regions.models import Level, Region
+from wushe.stats import record as stats
 
 ID_CONTEXT = "people.person.id_number"
 PHONE_CONTEXT = "people.person.phone"
@@ -161,6 +162,21 @@ def _validate_fields(
 
 
 @transaction.atomic
+def household_create(*, by: User | None, region: Region, address: str = "") -> Household:
+    """A household (户) in a village; its members join it as they are registered."""
+    _check(by, Action.CREATE, region.code)
+    if region.level != Level.VILLAGE:
+        raise ValidationError({"region": _("家庭户应登记在村（社区）。")})
+    household = Household.objects.create(region=region, address=address.strip()[:200])
+    stats.created(household)
+    audit_record(
+        actor=by, action="household.create", obj=household, region_code=region.code,
+        changes={"address": household.address},
+    )  # fmt: skip
+    return household
+
+
+@transaction.atomic
 def person_create(
     *,
     by: User | None,
@@ -195,6 +211,7 @@ def person_create(
     _apply_identity(person, identity)
     person.save()
     _write_keys(person, identity)
+    stats.created(person)
     audit_record(
         actor=by, action="person.create", obj=person, region_code=region.code,
         changes={"name": person.name, **masked(person)},
@@ -309,6 +326,7 @@ def category_add(
         local_name=local_name.strip(), disability_type=disability_type,
         disability_grade=disability_grade,
     )  # fmt: skip
+    stats.created(entry)
     audit_record(
         actor=by, action="person.category_add", obj=person, region_code=person.region_id,
         changes={"category": category, "started_on": started_on},
@@ -323,8 +341,9 @@ def category_end(*, by: User | None, entry: PersonCategory, ended_on: date) -> P
         raise ValidationError({"ended_on": _("此类别已于 %(d)s 结束。") % {"d": entry.ended_on}})
     if ended_on < entry.started_on:
         raise ValidationError({"ended_on": _("结束日期不能早于开始日期。")})
-    entry.ended_on = ended_on
-    entry.save(update_fields=["ended_on"])
+    with stats.tracking(entry):
+        entry.ended_on = ended_on
+        entry.save(update_fields=["ended_on"])
     audit_record(
         actor=by, action="person.category_end", obj=entry.person,
         region_code=entry.person.region_id,

@@ -36,6 +36,8 @@ from wushe.casework.services.visits import (
     need_create,
     need_resolve,
     visit_create,
+    visit_delete,
+    visit_update,
 )
 
 __all__ = [
@@ -68,5 +70,7 @@ __all__ = [
     "referral_revoke",
     "service_record_add",
     "visit_create",
+    "visit_delete",
+    "visit_update",
     "works_on",
 ]

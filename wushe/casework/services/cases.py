@@ -29,6 +29,7 @@ from wushe.catalog.models import ServiceItem, ancestor_codes
 from wushe.network.models import Platform
 from wushe.people.models import Person
 from wushe.regions.models import Region
+from wushe.stats import record as stats
 
 # --- cases: who may do what ----------------------------------------------------------------
 
@@ -150,7 +151,8 @@ def _transition(case: Case, name: str, *, by: User | None, note: str = "", **fie
     values = {"status": target, "updated_at": now, **fields}
     if stamp:
         values[stamp] = now
-    moved = Case.objects.filter(pk=case.pk, status__in=sources).update(**values)
+    with stats.tracking(case):
+        moved = Case.objects.filter(pk=case.pk, status__in=sources).update(**values)
     if not moved:
         current = Case.objects.filter(pk=case.pk).values_list("status", flat=True).first()
         raise ValidationError(
@@ -222,6 +224,7 @@ def case_open(
         supervisor=supervisor, title=title, intake_summary=intake_summary, source=source,
         opened_at=opened_at,
     )  # fmt: skip
+    stats.created(case)
     case.team.set([u for u in team if u.pk != worker.pk])
     if need is not None:
         # A conditional update: two 接案 from one need at once make one case, not two.
@@ -306,6 +309,7 @@ def service_record_add(
         created_by=author,
     )  # fmt: skip
     record.items.set(items)
+    stats.created(record)
     CaseEvent.objects.create(
         case=case, actor=by, kind="service",
         summary=_("服务记录：%(i)s") % {"i": "、".join(i.name for i in items)},

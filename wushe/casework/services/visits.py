@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from wushe.catalog.models import ServiceDomain, ServiceItem
 from wushe.core.photos import PhotoUpload, check_photo_count, photo_fields
 from wushe.network.models import Worker
 from wushe.people.models import Household, Person
+from wushe.stats import record as stats
 
 # --- visits --------------------------------------------------------------------------------
 
@@ -101,6 +102,7 @@ def visit_create(
         with transaction.atomic():
             visit = Visit.objects.create(
                 client_id=client_id or uuid.uuid4(), person=person, household=household,
+                counted_household_id=household.pk if household else person.household_id,
                 region_id=region_id, visited_at=visited_at, place=place,
                 living_conditions=living_conditions.strip(), risks=risks.strip(),
                 needs_found=needs_found.strip(), volunteers=volunteers,
@@ -114,6 +116,7 @@ def visit_create(
                 if subject is None:
                     raise ValidationError({"needs": _("这个家庭没有登记成员，无法登记需求。")})
                 need_create(by=by, created_by=author, person=subject, visit=visit, **vars(need))
+            stats.created(visit)
             audit_record(
                 actor=author, action="visit.create", obj=visit, region_code=region_id,
                 changes={
@@ -128,6 +131,68 @@ def visit_create(
             raise
         return existing, False
     return visit, True
+
+
+@transaction.atomic
+def visit_update(
+    *,
+    by: User | None,
+    visit: Visit,
+    visited_at: datetime | None = None,
+    items: Sequence[ServiceItem] | None = None,
+    **fields: str | date | None,
+) -> Visit:
+    """Correct a visit: its time, the items delivered, what was found, the follow-up."""
+    check(by, "casework.visit", "change", visit.region_id)
+    errors: dict[str, str] = {}
+    allowed = {"place", "living_conditions", "risks", "needs_found", "volunteers", "follow_up_on"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"not a visit field: {sorted(unknown)}")
+    if visited_at is not None:
+        not_future(visited_at, "visited_at", errors)
+    if items is not None:
+        items = items_for(visit.region_id, items, errors)
+    if errors:
+        raise ValidationError(errors)
+    before = {"visited_at": visit.visited_at, **{k: getattr(visit, k) for k in fields}}
+    with stats.tracking(visit):
+        if visited_at is not None:
+            visit.visited_at = visited_at
+        for name, value in fields.items():
+            setattr(visit, name, value.strip() if isinstance(value, str) else value)
+        visit.save()
+        if items is not None:
+            visit.items.set(items)
+    audit_record(
+        actor=by, action="visit.update", obj=visit, region_code=visit.region_id,
+        changes={k: [str(v), str(getattr(visit, k))] for k, v in before.items()
+                 if k not in ("living_conditions", "risks", "needs_found")},
+    )  # fmt: skip
+    return visit
+
+
+@transaction.atomic
+def visit_delete(*, by: User | None, visit: Visit, reason: str) -> None:
+    """Remove a visit recorded by mistake (a wrong person, a duplicate), with the reason;
+    the needs it found stay, no longer linked to it."""
+    check(by, "casework.visit", "change", visit.region_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请说明删除的原因。")})
+    if (
+        by is not None
+        and by.pk != visit.created_by_id
+        and not permissions.can(by, "casework.visit", "delete", visit.region_id)
+    ):
+        raise PermissionDenied
+    pk, code = visit.pk, visit.region_id
+    with stats.tracking(visit):
+        visit.delete()
+    audit_record(
+        actor=by, action="visit.delete", object_type="casework.visit", object_id=str(pk),
+        object_repr=str(visit)[:200], region_code=code, changes={"reason": reason[:200]},
+    )  # fmt: skip
 
 
 def _visit_sent_before(author: User, client_id: uuid.UUID) -> Visit | None:
@@ -169,6 +234,7 @@ def need_create(
             person=person, region_id=person.region_id, domain=domain, item=item,
             urgency=urgency, description=description, visit=visit, created_by=author,
         )  # fmt: skip
+        stats.created(need)
         audit_record(
             actor=author, action="need.create", obj=need, region_code=person.region_id,
             changes={"domain": domain.code, "item": item.code if item else "", "urgency": urgency},
@@ -191,9 +257,10 @@ def need_resolve(*, by: User | None, need: Need, status: str, resolution: str = 
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    done = Need.objects.filter(pk=need.pk, status=Need.Status.OPEN).update(
-        status=status, resolution=resolution, resolved_by=by, resolved_at=now
-    )
+    with stats.tracking(need):
+        done = Need.objects.filter(pk=need.pk, status=Need.Status.OPEN).update(
+            status=status, resolution=resolution, resolved_by=by, resolved_at=now
+        )
     if not done:
         raise ValidationError({"status": _("这项需求已处理过。")})
     need.refresh_from_db()

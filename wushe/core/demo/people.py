@@ -12,7 +12,7 @@ from stdnum.cn import ric
 
 from wushe.core.demo.plan import GIVEN, MONGOLIAN, MONGOLIAN_SURNAMES, SEED, SURNAMES
 from wushe.people import services
-from wushe.people.models import Category, DisabilityType, Household, Person, Relation
+from wushe.people.models import Category, DisabilityType, Person, Relation
 from wushe.regions.models import Level, Region
 
 TOWNSHIPS = ("152201001000", "152201002000")  # 爱国街道 (the demo logins' station), 和平街道
@@ -71,7 +71,7 @@ def ensure_people(say: Callable[[str], None]) -> int:
 
 
 def _household(rng: random.Random, village: Region, address: str, used: set[str]) -> int:
-    household = Household.objects.create(region=village, address=address)
+    household = services.household_create(by=None, region=village, address=address)
     kind = rng.choices(("elderly_alone", "elderly_couple", "family", "grandparents"), (3, 3, 3, 2))[
         0
     ]

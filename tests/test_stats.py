@@ -1,0 +1,254 @@
+"""The figures: deltas written with the records, folded into totals, read for any region and
+period, and always equal to what the records say (`stats verify`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from tests.test_casework import an_open_case, item, run_to_evaluation
+from wushe.casework import services
+from wushe.casework.models import Visit
+from wushe.stats import indicators
+from wushe.stats.compact import compact
+from wushe.stats.models import Delta, Total
+from wushe.stats.query import Period
+from wushe.stats.verify import stats_rebuild, stats_verify
+
+pytestmark = pytest.mark.django_db
+TZ = timezone.get_current_timezone()
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=TZ)
+
+
+def visit(world, person="wuliji", when=None, by="station_worker", **kw):
+    when = when or timezone.now() - timedelta(hours=1)
+    return services.visit_create(
+        by=world.users[by], person=world.people[person], visited_at=when,
+        items=[item("elderly.home_visit" if person != "xiaobao" else "children.home_visit")], **kw,
+    )[0]  # fmt: skip
+
+
+def figure(world, code: str, region: str, period: Period):
+    found = indicators.evaluate([indicators.get(code)], [world.region(region)], period)
+    return found[(code, region)]
+
+
+def test_records_move_the_figures_and_verify_finds_nothing_to_correct(world):
+    today = timezone.localdate()
+    this = Period.month(today.year, today.month)
+    visit(world)
+    visit(world)  # the same person twice: 2 visits, 1 person
+    visit(world, person="hongyun", by="other_station_worker")
+    assert figure(world, "visits", "152201000000", this) == 3
+    assert figure(world, "people_visited", "152201000000", this) == 2
+    assert figure(world, "visits", "152201001000", this) == 2
+    assert figure(world, "visits", "152202000000", this) == 0
+    assert figure(world, "people_registered", "152201000000", this) == 3
+    assert stats_verify() == []
+    folded = compact()
+    assert folded > 0 and not Delta.objects.exists() and Total.objects.exists()
+    assert figure(world, "visits", "150000000000", this) == 3  # read from totals now
+    assert figure(world, "people_visited", "152201000000", this) == 2
+    assert stats_verify() == []
+
+
+def test_deleting_and_editing_a_visit_keep_the_figures_exact(world):
+    today = timezone.localdate()
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    first = visit(world, when=at(today) - timedelta(days=0, hours=2))
+    second = visit(world, when=at(today) - timedelta(hours=1))
+    compact()
+    services.visit_delete(by=world.users["station_worker"], visit=first, reason="重复录入")
+    this = Period.month(today.year, today.month)
+    assert figure(world, "visits", "152201000000", this) == 1
+    assert figure(world, "people_visited", "152201000000", this) == 1  # the one moved
+    services.visit_update(by=world.users["station_worker"], visit=second,
+                          visited_at=at(last_month))  # fmt: skip
+    assert figure(world, "visits", "152201000000", this) == 0
+    assert figure(world, "people_visited", "152201000000", this) == 0
+    before = Period.month(last_month.year, last_month.month)
+    assert figure(world, "people_visited", "152201000000", before) == 1
+    assert stats_verify() == []
+    compact()
+    assert stats_verify() == []
+    assert not Visit.objects.filter(pk=first.pk).exists()
+
+
+def test_cases_needs_and_their_stages_are_counted(world):
+    case = run_to_evaluation(world, an_open_case(world))
+    today = timezone.localdate()
+    this = Period.month(today.year, today.month)
+    assert figure(world, "cases_open", "152201000000", this) == 1
+    assert figure(world, "case_services", "152201000000", this) == 1
+    services.case_close(by=world.users["station_worker"], case=case, reason="goals_met")
+    assert figure(world, "cases_open", "152201000000", this) == 0
+    assert figure(world, "cases_closed", "152201000000", this) == 1
+    need = services.need_create(
+        by=world.users["station_worker"], person=world.people["wuliji"],
+        domain=item("elderly.home_visit").domain, description="x",
+    )  # fmt: skip
+    assert figure(world, "needs_open", "152201000000", this) == 1
+    services.need_resolve(by=world.users["station_worker"], need=need, status="met")
+    assert figure(world, "needs_open", "152201000000", this) == 0
+    assert figure(world, "needs_met", "152201000000", this) == 1
+    assert stats_verify() == []
+
+
+def test_a_stock_is_what_stood_at_the_end_and_a_flow_what_happened_in_the_period(world):
+    today = timezone.localdate()
+    next_year = Period.year(today.year + 1)
+    assert figure(world, "people_registered", "152201000000", next_year) == 3
+    assert figure(world, "archives_opened", "152201000000", next_year) == 0
+    quarter = Period(date(2026, 1, 1), date(2026, 3, 1))
+    assert figure(world, "people_visited", "152201000000", quarter) is None
+
+
+def test_activity_funds_are_exact_in_yuan(world):
+    from wushe.groupwork.services import activity_create
+
+    activity_create(
+        by=world.users["station_worker"], platform=world.platforms["station_a"], kind="community",
+        title="重阳节敬老活动", held_on=timezone.localdate(), place="社区广场",
+        social_workers=3, volunteers=12, donors=2, beneficiaries=80,
+        items=[item("elderly.emotional_comfort")], funds_used=Decimal("1234.56"),
+    )  # fmt: skip
+    today = timezone.localdate()
+    this = Period.month(today.year, today.month)
+    assert figure(world, "activity_funds", "152201000000", this) == Decimal("1234.56")
+    assert figure(world, "served_person_times", "152201000000", this) == 80
+    assert stats_verify() == []
+
+
+def test_rebuild_recovers_from_damage(world):
+    visit(world)
+    visit(world, person="hongyun", by="other_station_worker")
+    compact()
+    Total.objects.filter(region_code="152201000000").update(value=999)
+    Delta.objects.create(series="visits", region_code="152201001001", day=timezone.localdate(),
+                         value=5)  # fmt: skip
+    damage = stats_verify()
+    assert damage and any(d.region_code == "152201000000" for d in damage)
+    stats_rebuild()
+    assert stats_verify() == []
+    Total.objects.filter(region_code="152201001001", series="visits").update(value=7)
+    assert stats_verify(world.region("152201001000"))
+    stats_rebuild(world.region("152201001000"))
+    assert stats_verify() == []
+
+
+def test_every_indicator_reads_series_that_exist():
+    from wushe.stats.series import by_code
+
+    known = set(by_code())
+    for indicator in indicators.INDICATORS:
+        for name in indicator.series:
+            wanted = [f"{name}.month", f"{name}.year"] if indicator.reading == "distinct" else [
+                name]  # fmt: skip
+            assert set(wanted) <= known, (indicator.code, name)
+        assert indicator.live is not None or indicator.series, indicator.code
+
+
+def test_trend_and_breakdown_add_up_to_the_region(world):
+    today = timezone.localdate()
+    visit(world)
+    visit(world, person="hongyun", by="other_station_worker")
+    county = world.region("152201000000")
+    this = Period.month(today.year, today.month)
+    rows = indicators.by_child([indicators.get("visits")], county, this)
+    assert sum(values["visits"] for _child, values in rows) == figure(
+        world, "visits", "152201000000", this)  # fmt: skip
+    months = indicators.trend(indicators.get("people_registered"), county,
+                              this.first.replace(year=this.first.year - 1), this.first)  # fmt: skip
+    assert months[-1][1] == 3 and months[0][1] == 0 and len(months) == 13
+
+
+def test_the_api_gives_the_dashboards_figures_within_scope(world, login):
+    visit(world)
+    client = login(world.users["county_admin"])
+    today = timezone.localdate()
+    period = f"{today:%Y-%m}"
+    body = client.get(f"/api/v1/stats/regions/152201000000/figures?period={period}"
+                      "&indicators=visits,people_visited").json()  # fmt: skip
+    assert [(f["indicator"], f["value"]) for f in body["figures"]] == [
+        ("visits", "1"), ("people_visited", "1")]  # fmt: skip
+    rows = client.get(f"/api/v1/stats/regions/152201000000/breakdown?period={period}"
+                      "&indicators=visits").json()  # fmt: skip
+    assert sum(int(r["values"]["visits"]) for r in rows["rows"]) == int(rows["total"]["visits"])
+    assert client.get("/api/v1/stats/regions/152202000000/figures").status_code == 404
+    bad = client.get("/api/v1/stats/regions/152201000000/figures?indicators=nope")
+    assert bad.status_code == 422
+
+
+def test_a_township_moving_county_keeps_every_figure_exact(world):
+    from django.core.management import call_command
+
+    from wushe.people.models import Person
+    from wushe.regions.models import Region
+    from wushe.regions.services import region_move
+
+    visit(world)
+    an_open_case(world)
+    visit(world, person="hongyun", by="other_station_worker")
+    today = timezone.localdate()
+    this = Period.month(today.year, today.month)
+    assert figure(world, "visits", "152201000000", this) == 2
+    moved = region_move(
+        by=world.users["province_admin"], region=world.region("152201001000"),
+        new_parent=world.region("152202000000"),
+    )  # fmt: skip
+    assert moved.code.startswith("152202") and moved.parent_id == "152202000000"
+    assert not Region.objects.filter(code__startswith="152201001").exists()
+    wuliji = Person.objects.get(pk=world.people["wuliji"].pk)
+    assert wuliji.region_id.startswith(moved.code[:9])
+    regions = {r.code: r for r in Region.objects.all()}
+    read = lambda code: indicators.evaluate(  # noqa: E731
+        [indicators.get("visits")], [regions[code]], this
+    )[("visits", code)]
+    assert read("152201000000") == 1 and read("152202000000") == 1
+    assert read("152200000000") == 2 and read(moved.code) == 1
+    assert stats_verify() == []
+    call_command("stats", "verify")  # raises on any difference
+    # The station worker's assignment moved with the township.
+    assert world.users["station_worker"].role_assignments.get().region_id == moved.code
+
+
+def test_only_the_province_moves_regions(world):
+    from django.core.exceptions import PermissionDenied
+
+    from wushe.regions.services import region_move
+
+    with pytest.raises(PermissionDenied):
+        region_move(by=world.users["county_admin"], region=world.region("152201001000"),
+                    new_parent=world.region("152202000000"))  # fmt: skip
+
+
+def test_an_import_and_its_undo_and_a_transfer_keep_the_figures_exact(world):
+    from tests.test_people_import import row, upload, xlsx
+    from wushe.people import duplicates, imports
+    from wushe.people.services import id_number_of
+
+    worker = world.users["station_worker"]
+    rows = [row(i, category="独居老人" if i % 2 else "") for i in range(1, 13)]
+    batch = imports.import_preview(by=worker, file=upload(xlsx(rows)))
+    batch = imports.import_commit(by=worker, batch=batch)
+    assert batch.rows_created == 12
+    today = timezone.localdate()
+    this = Period.month(today.year, today.month)
+    assert figure(world, "archives_opened", "152201001000", this) == 14  # 2 of the world's
+    assert stats_verify() == []
+    imports.import_undo(by=worker, batch=batch)
+    assert figure(world, "archives_opened", "152201001000", this) == 2
+    assert stats_verify() == []
+    request = duplicates.transfer_request(
+        by=world.users["other_station_worker"], id_number=id_number_of(world.people["wuliji"]),
+        to_region=world.region("152201002001"), reason="搬家",
+    )  # fmt: skip
+    duplicates.transfer_decide(by=worker, request=request, accept=True)
+    assert figure(world, "people_registered", "152201002000", this) == 2
+    assert stats_verify() == []

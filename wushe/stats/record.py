@@ -1,0 +1,156 @@
+"""Writing the figures: the deltas a service appends in its own transaction.
+
+A service that creates a record calls `created(obj)`; one that changes or deletes records
+wraps the write in `with tracking(obj):`, which reads what the record contributed before,
+what it contributes after (nothing, once deleted), and appends the difference. Distinct
+counts (人, 户) are moved by `refresh_marks`. Nothing here updates a shared row: writers only
+insert, and the compactor folds the inserts later.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+
+from django.db import IntegrityError, models, transaction
+
+from wushe.stats.models import Delta, Mark
+from wushe.stats.series import DistinctSeries, SumSeries, series_of
+
+Key = tuple[str, str, date]  # (series, region code, day)
+COMPACT_EVERY = 500  # one write in this many asks the worker to compact
+
+
+def _label(obj: models.Model) -> str:
+    return obj._meta.label
+
+
+def points(obj: models.Model | None, label: str | None = None) -> dict[Key, int]:
+    """What `obj` adds to every sum series it feeds."""
+    if obj is None:
+        return {}
+    found: dict[Key, int] = defaultdict(int)
+    for series in series_of(label or _label(obj)):
+        if isinstance(series, SumSeries):
+            for code, day, value in series.points(obj):
+                found[(series.code, code, day)] += value
+    return found
+
+
+def mark_keys(obj: models.Model | None, label: str | None = None) -> set[tuple[str, str]]:
+    """(series, key) of the distinct counts `obj` may hold the one of."""
+    if obj is None:
+        return set()
+    return {
+        (series.code, key)
+        for series in series_of(label or _label(obj))
+        if isinstance(series, DistinctSeries)
+        for key in series.keys(obj)
+    }
+
+
+def emit(changes: dict[Key, int]) -> None:
+    """Append one delta row per non-zero change."""
+    rows = [
+        Delta(series=series, region_code=code, day=day, value=value)
+        for (series, code, day), value in changes.items()
+        if value
+    ]
+    if rows:
+        Delta.objects.bulk_create(rows, batch_size=2000)
+        _maybe_compact()
+
+
+def diff(before: dict[Key, int], after: dict[Key, int]) -> dict[Key, int]:
+    return {key: after.get(key, 0) - before.get(key, 0) for key in before.keys() | after.keys()}
+
+
+def created(*objs: models.Model) -> None:
+    """Records just written (with their many-to-many links set)."""
+    created_many(objs)
+
+
+def created_many(objs: Iterable[models.Model], *, sign: int = 1) -> None:
+    """Many records at once (an import): one bulk insert of their deltas. With sign −1, the
+    records about to be deleted."""
+    total: dict[Key, int] = defaultdict(int)
+    keys: set[tuple[str, str]] = set()
+    for obj in objs:
+        for key, value in points(obj).items():
+            total[key] += sign * value
+        keys |= mark_keys(obj)
+    emit(total)
+    refresh_marks(keys)
+
+
+@contextmanager
+def tracking(*objs: models.Model) -> Iterator[None]:
+    """Around a change to (or the deletion of) `objs`: append what the change moved."""
+    before = [(type(obj), _label(obj), obj.pk, points(obj), mark_keys(obj)) for obj in objs]
+    yield
+    for model, label, pk, was, keys in before:
+        fresh = model._default_manager.filter(pk=pk).first()
+        emit(diff(was, points(fresh, label)))
+        refresh_marks(keys | mark_keys(fresh, label))
+
+
+def refresh_marks(keys: Iterable[tuple[str, str]]) -> None:
+    """Put each distinct count's one where it belongs now, moving it if it was elsewhere."""
+    from wushe.stats.series import by_code
+
+    registry = by_code()
+    for series_code, key in sorted(set(keys)):
+        series = registry[series_code]
+        now = series.locate(key)
+        _place(series_code, key, now)
+
+
+def _place(series: str, key: str, now: tuple[str, date] | None) -> None:
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                mark = Mark.objects.select_for_update().filter(series=series, key=key).first()
+                was = (mark.region_code, mark.day) if mark else None
+                if was == now:
+                    return
+                changes: dict[Key, int] = {}
+                if was is not None:
+                    changes[(series, was[0], was[1])] = -1
+                if now is not None:
+                    key_now = (series, now[0], now[1])
+                    changes[key_now] = changes.get(key_now, 0) + 1
+                if mark is None:
+                    Mark.objects.create(series=series, key=key, region_code=now[0], day=now[1])
+                elif now is None:
+                    mark.delete()
+                else:
+                    Mark.objects.filter(pk=mark.pk).update(region_code=now[0], day=now[1])
+                emit(changes)
+                return
+        except IntegrityError:  # another writer placed the same new mark: read it again
+            continue
+    raise RuntimeError(f"could not place the mark {series} {key}")
+
+
+_writes = itertools.count(1)
+
+
+def _maybe_compact() -> None:
+    """Every so many writes (in this process), ask the worker to fold the deltas."""
+    if next(_writes) % COMPACT_EVERY:
+        return
+    from wushe.stats.tasks import compact_stats
+
+    transaction.on_commit(lambda: _enqueue(compact_stats))
+
+
+def _enqueue(task) -> None:
+    try:
+        task.enqueue()
+    except Exception:  # noqa: BLE001 - a figure is never lost: reads include the deltas
+        import logging
+
+        logging.getLogger(__name__).warning("could not queue the stats compaction", exc_info=True)
