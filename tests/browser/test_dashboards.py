@@ -60,7 +60,7 @@ def test_county_admin_drills_from_county_to_village_and_the_figures_match(
     visit(world)
     visit(world, person="hongyun", by="other_station_worker")
     log_in("county_admin")
-    page.get_by_role("navigation").get_by_role("link", name="统计").click()
+    page.get_by_role("navigation").get_by_role("link", name="统计", exact=True).click()
     expect(page.locator("h1")).to_contain_text("乌兰浩特市")
     assert page.url.endswith(f"/stats/{COUNTY}/")
     assert shown_tiles(page) == expected_tiles(world, COUNTY)

@@ -255,18 +255,45 @@ def ranges_for(user: User, model_label: str, action: str) -> list[tuple[str, str
     )
 
 
-def scope_filter(user: User, model_label: str, action: str, *, field: str) -> Q:
+def scope_filter(
+    user: User, model_label: str, action: str, *, field: str,
+    within: tuple[str, str] | None = None,
+) -> Q:  # fmt: skip
     """A filter on `field` (a 12-digit code) for the rows the user may `action`; never unscoped
-    unless a global right says so. No grant gives a filter that matches nothing."""
+    unless a global right says so. No grant gives a filter that matches nothing. `within`
+    narrows it to one region's range, as one range where the scope holds it (the planner
+    then estimates the rows right, instead of multiplying two overlapping ranges)."""
     if has_global(user, model_label, action):
+        ranges = [(None, None)]
+    else:
+        ranges = ranges_for(user, model_label, action)
+    if within is not None:
+        wlo, whi = within
+        ranges = [
+            (max(lo or wlo, wlo), min(hi or whi, whi))
+            for lo, hi in ranges
+            if (lo is None or lo <= whi) and (hi is None or wlo <= hi)
+        ]
+    if ranges == [(None, None)]:
         return Q()
-    ranges = ranges_for(user, model_label, action)
     if not ranges:
         return Q(pk__in=[])
     q = Q()
     for lo, hi in ranges:
         q |= Q(**{f"{field}__gte": lo, f"{field}__lte": hi})
     return q
+
+
+def covers(user: User, outer: tuple[str, str], inner: tuple[str, str]) -> bool:
+    """Whether wherever `user` may take `outer` (label, action), it may take `inner` too: a
+    filter for `inner` then adds nothing to one for `outer`."""
+    if has_global(user, *inner):
+        return True
+    inner_ranges = ranges_for(user, *inner)
+    return all(
+        any(ilo <= lo and hi <= ihi for ilo, ihi in inner_ranges)
+        for lo, hi in ranges_for(user, *outer)
+    )
 
 
 def can(user: User, model_label: str, action: str, code: str | None = None) -> bool:

@@ -20,14 +20,20 @@ from wushe.core.photos import Photo
 from wushe.core.scoping import ScopedQuerySet
 
 
-def _person_seen_by(user, prefix: str = "person__") -> Q:
+def _person_seen_by(user, label: str, action: str, prefix: str = "person__") -> Q | None:
     """The rows whose person the user may see (`Person.objects.visible_to`, said as a join
     rather than a subquery: the person's village in the people.person scope, and a child
     only where the role covers children): a visit or need of someone the user cannot see is
     not shown either."""
-    from wushe.accounts.permissions import scope_filter
+    from wushe.accounts.permissions import covers, scope_filter
     from wushe.people.models import adult_cutoff
 
+    if covers(user, (label, action), ("people.person", "view")) and covers(
+        user, (label, action), ("people.child", "view")
+    ):
+        # Wherever the rows may be seen, so may everyone in them (the usual case): no join.
+        # A row's village is its person's, except for someone who has since moved away.
+        return None
     adult = Q(**{f"{prefix}birth_date__isnull": True}) | Q(
         **{f"{prefix}birth_date__lte": adult_cutoff()}
     )
@@ -47,14 +53,16 @@ class Urgency(models.TextChoices):
 
 
 class VisitQuerySet(ScopedQuerySet):
-    def visible_to(self, user, action: str = "view"):
+    def visible_to(self, user, action: str = "view", *, within=None):
         """Visits in scope, of people the user may see; a visit to a whole household with a
         child in it only for those who may see children."""
         from wushe.accounts.permissions import can
         from wushe.people.models import Person, adult_cutoff
 
-        qs = super().visible_to(user, action)
-        qs = qs.filter(Q(person__isnull=True) | _person_seen_by(user))
+        qs = super().visible_to(user, action, within=within)
+        seen = _person_seen_by(user, "casework.visit", action)
+        if seen is not None:
+            qs = qs.filter(Q(person__isnull=True) | seen)
         if not can(user, "people.child", "view"):
             children = Person.objects.filter(
                 household=OuterRef("household"), birth_date__gt=adult_cutoff()
@@ -141,7 +149,8 @@ class VisitPhoto(Photo):
 class NeedQuerySet(ScopedQuerySet):
     def visible_to(self, user, action: str = "view"):
         qs = super().visible_to(user, action)
-        return qs.filter(_person_seen_by(user))
+        seen = _person_seen_by(user, "casework.need", action)
+        return qs if seen is None else qs.filter(seen)
 
     def open(self):
         return self.filter(status=Need.Status.OPEN)

@@ -12,11 +12,14 @@ class ScopedQuerySet(models.QuerySet):
     # The rights-table entry that governs these rows (default: the model's own label).
     rights_label: str | None = None
 
-    def visible_to(self, user, action: str = "view"):
+    def visible_to(self, user, action: str = "view", *, within: tuple[str, str] | None = None):
+        """Rows the user may `action`; `within` (a region's code range) narrows them to it."""
         from wushe.accounts.permissions import scope_filter
 
         label = self.rights_label or self.model._meta.label_lower
-        return self.filter(scope_filter(user, label, action, field=self.region_field))
+        return self.filter(
+            scope_filter(user, label, action, field=self.region_field, within=within)
+        )
 
 
 def scoped_models() -> list[type[models.Model]]:

@@ -74,6 +74,21 @@ def coverage_for(region: Region) -> Coverage:
     return _pick(_figures(lo, hi, length), region.prefix)
 
 
+def coverage_many(regions: list[Region]) -> dict[str, Coverage]:
+    """{code: coverage} for many regions, one grouped pass per level they sit at."""
+    found: dict[str, Coverage] = {}
+    by_level: dict[int, list[Region]] = {}
+    for region in regions:
+        by_level.setdefault(region.level, []).append(region)
+    for level, group in by_level.items():
+        length = PREFIX_LENGTHS[level]
+        spans = [r.code_range for r in group]
+        figures = _figures(min(s[0] for s in spans), max(s[1] for s in spans), length)
+        for region in group:
+            found[region.code] = _pick(figures, region.prefix)
+    return found
+
+
 def coverage_by_child(region: Region) -> list[tuple[Region, Coverage]]:
     """Each direct child of `region` with its coverage, in a fixed number of queries."""
     children = list(region.children.order_by("code"))

@@ -25,8 +25,9 @@ from wushe.accounts.models import User
 from wushe.audit.services import audit_record
 from wushe.regions.models import CODE_LENGTH, Level, Region, prefix_of
 
-# Columns that hold a region code without being a foreign key to it.
-CODE_COLUMNS = [("people.PersonSearchKey", "region_code")]
+# Columns that hold a region code without being a foreign key to it, and the foreign key
+# through which their rows are found (their own code column has no index of its own).
+CODE_COLUMNS = [("people.PersonSearchKey", "region_code", "person", "people.Person")]
 STATS_TABLES = ["stats.Total", "stats.Mark"]
 
 
@@ -83,7 +84,8 @@ def _move_figures(region: Region, old_prefix: str, new_prefix: str, new_parent: 
     for label in STATS_TABLES:
         _rewrite(apps.get_model(label).objects.all(), "region_code", old_prefix, new_prefix)
     add_to_totals(dict(change))
-    Total.objects.filter(value=0).delete()
+    touched = {code for _series, code, _month in change}
+    Total.objects.filter(value=0, region_code__in=touched).delete()
 
 
 @transaction.atomic
@@ -128,8 +130,11 @@ def region_move(*, by: User | None, region: Region, new_parent: Region) -> Regio
     moved_rows = 0
     for model, column in _region_columns():
         moved_rows += _rewrite(model._base_manager.all(), column, old_prefix, new_prefix)
-    for label, column in CODE_COLUMNS:
-        moved_rows += _rewrite(apps.get_model(label).objects.all(), column, old_prefix, new_prefix)
+    new_lo, new_hi = new_prefix.ljust(CODE_LENGTH, "0"), new_prefix.ljust(CODE_LENGTH, "9")
+    for label, column, through, owner in CODE_COLUMNS:
+        owners = apps.get_model(owner).objects.filter(region_id__gte=new_lo, region_id__lte=new_hi)
+        rows = apps.get_model(label).objects.filter(**{f"{through}__in": owners.values("pk")})
+        moved_rows += _rewrite(rows, column, old_prefix, new_prefix)
     _move_figures(region, old_prefix, new_prefix, new_parent)
     for r in reversed(subtree):  # children before parents
         Region.objects.filter(code=r.code).delete()

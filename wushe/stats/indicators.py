@@ -40,30 +40,56 @@ class Indicator:
 
 
 def _coverage(attr: str) -> Callable:
-    def value(region) -> Decimal | int | None:
-        from wushe.network.coverage import coverage_for
+    """A live count from the network's coverage, for many regions at once; `memo` lets the
+    four coverage indicators of one reading share one pass over the tables."""
 
-        figure = getattr(coverage_for(region), attr)
-        if isinstance(figure, float):
-            return Decimal(str(round(figure * 100, 1)))
-        return figure
+    def values(regions, memo: dict) -> dict[str, Decimal | int | None]:
+        from wushe.network.coverage import coverage_many
 
-    return value
+        if "coverage" not in memo:
+            memo["coverage"] = coverage_many(regions)
+        found = {}
+        for region in regions:
+            figure = getattr(memo["coverage"][region.code], attr)
+            found[region.code] = (
+                Decimal(str(round(figure * 100, 1))) if isinstance(figure, float) else figure
+            )
+        return found
+
+    return values
 
 
 def _workers(certified: bool) -> Callable:
-    def value(region) -> int:
+    def values(regions, memo: dict) -> dict[str, int]:
+        from django.db.models import Count
+        from django.db.models.functions import Substr
+
         from wushe.network.models import Certificate, Posting
+        from wushe.regions.models import PREFIX_LENGTHS
 
-        lo, hi = region.code_range
-        postings = Posting.objects.filter(
-            platform__region_id__gte=lo, platform__region_id__lte=hi, ended_on__isnull=True
-        )
-        if certified:
-            postings = postings.exclude(worker__certificate=Certificate.NONE)
-        return postings.values("worker_id").distinct().count()
+        found = {}
+        by_level: dict[int, list] = {}
+        for region in regions:
+            by_level.setdefault(region.level, []).append(region)
+        for level, group in by_level.items():
+            spans = [r.code_range for r in group]
+            postings = Posting.objects.filter(
+                platform__region_id__gte=min(s[0] for s in spans),
+                platform__region_id__lte=max(s[1] for s in spans), ended_on__isnull=True,
+            )  # fmt: skip
+            if certified:
+                postings = postings.exclude(worker__certificate=Certificate.NONE)
+            length = PREFIX_LENGTHS[level]
+            counts = dict(
+                postings.annotate(key=Substr("platform__region_id", 1, length))
+                .values("key").annotate(n=Count("worker_id", distinct=True))
+                .values_list("key", "n")
+            )  # fmt: skip
+            for region in group:
+                found[region.code] = counts.get(region.prefix, 0)
+        return found
 
-    return value
+    return values
 
 
 NETWORK, REGISTRY, VISITS, NEEDS, CASES, GROUPS, ACTIVITIES = (
@@ -169,11 +195,13 @@ def evaluate(
     values: dict[tuple[str, str], Decimal | int | None] = {}
     pairs = [(r.code, r.level) for r in regions]
     flows, stocks = [], []
+    memo: dict = {}
     for indicator in indicators:
         if indicator.reading == LIVE:
             current = period.last >= _this_month()
+            live = indicator.live(regions, memo) if current else {}
             for region in regions:
-                values[(indicator.code, region.code)] = indicator.live(region) if current else None
+                values[(indicator.code, region.code)] = live.get(region.code)
             continue
         names = _series_for(indicator, period)
         if names is None:

@@ -36,8 +36,10 @@ class Total(models.Model):
 
     class Meta:
         constraints = [
+            # Region first: reads ask for a few regions' series over months, and 区划调整
+            # rewrites one region's rows.
             models.UniqueConstraint(
-                fields=["series", "region_code", "month"], name="stats_total_unique"
+                fields=["region_code", "series", "month"], name="stats_total_region_series_month"
             )
         ]
 

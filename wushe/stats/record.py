@@ -75,15 +75,74 @@ def created(*objs: models.Model) -> None:
 
 def created_many(objs: Iterable[models.Model], *, sign: int = 1) -> None:
     """Many records at once (an import): one bulk insert of their deltas. With sign −1, the
-    records about to be deleted."""
+    records about to be deleted (their distinct counts are placed again afterwards)."""
     total: dict[Key, int] = defaultdict(int)
     keys: set[tuple[str, str]] = set()
+    candidates: dict[tuple[str, str], tuple[str, date]] = {}
     for obj in objs:
         for key, value in points(obj).items():
             total[key] += sign * value
-        keys |= mark_keys(obj)
+        if sign > 0:
+            candidates.update(_positions(obj))
+        else:
+            keys |= mark_keys(obj)
+    moved, unsure = _place_new(candidates)
+    for key, value in moved.items():
+        total[key] += value
     emit(total)
-    refresh_marks(keys)
+    refresh_marks(keys | unsure)
+
+
+def _positions(obj: models.Model) -> dict[tuple[str, str], tuple[str, date]]:
+    """(series, key) → where a new record would put each distinct count's one."""
+    return {
+        (series.code, key): series.position(obj)
+        for series in series_of(_label(obj))
+        if isinstance(series, DistinctSeries)
+        for key in series.keys(obj)
+    }
+
+
+def _place_new(
+    candidates: dict[tuple[str, str], tuple[str, date]],
+) -> tuple[dict[Key, int], set[tuple[str, str]]]:
+    """The marks new records move, read in one locked query: a key with no mark yet gets one
+    here; a mark on a later day moves here; one on an earlier day (or this very place and
+    day) stays. What cannot be told so (same day, another village; a race) is returned, to be
+    placed by looking at the records."""
+    changes: dict[Key, int] = defaultdict(int)
+    if not candidates:
+        return changes, set()
+    existing = {
+        (m.series, m.key): m
+        # Locked in one order by every writer, so two that share keys never deadlock.
+        for m in Mark.objects.select_for_update()
+        .filter(series__in={s for s, _k in candidates}, key__in={k for _s, k in candidates})
+        .order_by("series", "key")
+    }
+    unsure: set[tuple[str, str]] = set()
+    fresh: list[Mark] = []
+    for (series, key), (code, day) in candidates.items():
+        mark = existing.get((series, key))
+        if mark is None:
+            fresh.append(Mark(series=series, key=key, region_code=code, day=day))
+        elif mark.day < day or (mark.day == day and mark.region_code == code):
+            continue
+        elif mark.day > day:
+            Mark.objects.filter(pk=mark.pk).update(region_code=code, day=day)
+            changes[(series, mark.region_code, mark.day)] -= 1
+            changes[(series, code, day)] += 1
+        else:
+            unsure.add((series, key))
+    try:
+        with transaction.atomic():
+            Mark.objects.bulk_create(fresh)
+    except IntegrityError:  # another writer placed one of these marks first
+        unsure |= {(m.series, m.key) for m in fresh}
+    else:
+        for mark in fresh:
+            changes[(mark.series, mark.region_code, mark.day)] += 1
+    return changes, unsure
 
 
 @contextmanager

@@ -52,6 +52,9 @@ class DistinctSeries:
     keys: Callable[[models.Model], list[str]]
     locate: Callable[[str], tuple[str, date] | None]
     marks: Callable[[str, str], Iterator[tuple[str, str, date]]]  # (key, region, day) in range
+    # Where a record would put the one of each of its keys if it were the first: (region, day).
+    position: Callable[[models.Model], tuple[str, date]] = lambda obj: (obj.region_id,
+                                                                        obj.day)  # fmt: skip
     kind: str = field(default="distinct", init=False)
 
 
@@ -232,7 +235,10 @@ def _visit_subject(grain: str, unit: str):
 
 def _distinct(code: str, grain: str, unit: str) -> DistinctSeries:
     keys, locate, marks = _visit_subject(grain, unit)
-    return DistinctSeries(code, "casework.Visit", keys, locate, marks)
+    return DistinctSeries(
+        code, "casework.Visit", keys, locate, marks,
+        position=lambda visit: (visit.region_id, local_day(visit.visited_at)),
+    )  # fmt: skip
 
 
 VISITED_PEOPLE_MONTH = _distinct("visited_people.month", "month", "person")

@@ -7,6 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -128,7 +129,7 @@ class VisitOut(Schema):
 
     @staticmethod
     def resolve_need_ids(obj: Visit) -> list[int]:
-        return list(obj.needs.values_list("pk", flat=True))
+        return [need.pk for need in obj.needs.all()]  # prefetched by the list
 
     @staticmethod
     def resolve_created_by(obj: Visit) -> str:
@@ -188,10 +189,12 @@ def create_visit(request: HttpRequest, payload: VisitIn) -> Status:
 def list_visits(request: HttpRequest, filters: Query[VisitQuery]) -> dict:
     user = user_of(request)
     region = scope_region_or_404(user, filters.region, "casework.visit")
-    qs = in_region(Visit.objects.visible_to(user), region)
+    qs = Visit.objects.visible_to(user, within=region.code_range if region else None)
     if filters.person_id:
         qs = qs.filter(person_id=filters.person_id)
-    qs = qs.select_related("created_by").prefetch_related("items", "workers", "photos")
+    qs = qs.select_related("created_by").prefetch_related(
+        "items", "workers", "photos", Prefetch("needs", queryset=Need.objects.only("pk", "visit"))
+    )
     rows, cursor = keyset_page(qs, limit=filters.limit, cursor=filters.after, descending=True)
     return {"items": rows, "next_after": cursor}
 

@@ -108,9 +108,16 @@ def visit_create(
                 needs_found=needs_found.strip(), volunteers=volunteers,
                 follow_up_on=follow_up_on, created_by=author,
             )  # fmt: skip
-            visit.items.set(items)
-            visit.workers.set(workers)
-            VisitPhoto.objects.bulk_create([VisitPhoto(visit=visit, **f) for f in stored])
+            # A new visit has no links yet: one insert each, not set()'s read-then-write.
+            Visit.items.through.objects.bulk_create(
+                [Visit.items.through(visit=visit, serviceitem=i) for i in dict.fromkeys(items)]
+            )
+            if workers:
+                Visit.workers.through.objects.bulk_create(
+                    [Visit.workers.through(visit=visit, worker=w) for w in dict.fromkeys(workers)]
+                )
+            if stored:
+                VisitPhoto.objects.bulk_create([VisitPhoto(visit=visit, **f) for f in stored])
             subject = person or household.members.order_by("relation", "pk").first()
             for need in needs:
                 if subject is None:
