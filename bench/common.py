@@ -20,18 +20,22 @@ RESULTS = ROOT / "bench" / "results"
 def setup_django(*, reuse: bool = False) -> str:
     """Point Django at a fresh benchmark database and migrate it; returns the backend name.
     With `reuse`, keep the one an earlier run left (PostgreSQL's wushe_bench, or the SQLite
-    file WUSHE_SQLITE_PATH names) to measure again without generating the data again."""
+    file WUSHE_SQLITE_PATH names) to measure again without generating the data again.
+    WUSHE_BENCH_DB names another PostgreSQL database, so two sizes can live side by side."""
     sys.path.insert(0, str(ROOT))
     url = os.environ.get("WUSHE_DATABASE_URL", "")
     if url:
         import psycopg
 
         base, _, _db = url.rpartition("/")
+        name = os.environ.get("WUSHE_BENCH_DB", "wushe_bench")
+        if not name.replace("_", "").isalnum():
+            raise SystemExit(f"WUSHE_BENCH_DB: not a plain database name: {name!r}")
         if not reuse:
             with psycopg.connect(url, autocommit=True) as conn:
-                conn.execute("DROP DATABASE IF EXISTS wushe_bench")
-                conn.execute("CREATE DATABASE wushe_bench")
-        os.environ["WUSHE_DATABASE_URL"] = f"{base}/wushe_bench"
+                conn.execute(f"DROP DATABASE IF EXISTS {name}")
+                conn.execute(f"CREATE DATABASE {name}")
+        os.environ["WUSHE_DATABASE_URL"] = f"{base}/{name}"
     elif reuse:
         if not os.environ.get("WUSHE_SQLITE_PATH"):
             raise SystemExit("--reuse on SQLite needs WUSHE_SQLITE_PATH (the earlier run's file)")
