@@ -99,24 +99,27 @@ def labels(choices: Iterable) -> list[str]:
         return [str(choice.label) for choice in choices]
 
 
+def keep_as_text(cell) -> None:
+    """Text that Excel would run as a formula (=, +, -, @ first) stays text."""
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
 def _text_cell(ws, value) -> WriteOnlyCell:
     """A write-only cell that holds `value` as text, never as a formula."""
     cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    elif isinstance(value, date):
+    keep_as_text(cell)
+    if isinstance(value, date):
         cell.number_format = "yyyy-mm-dd"
     return cell
 
 
-def _append(ws, values: Sequence) -> None:
+def append_safe(ws, values: Sequence) -> None:
     """A row in a normal (not write-only) sheet, its formula-looking text kept as text."""
     ws.append(list(values))
     for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-            cell.data_type = "s"
-            cell.quotePrefix = True
+        keep_as_text(cell)
 
 
 def _options_sheet(wb: Workbook, villages: list[str]) -> dict[str, str]:
@@ -194,7 +197,7 @@ def roster_workbook(*, by: User | None = None, failed: Iterable[Sequence] = ()) 
         ws.column_dimensions[get_column_letter(len(COLUMNS) + 1)].width = 60
     ws.freeze_panes = "A2"
     for row in failed:
-        _append(ws, [*row[1:]])
+        append_safe(ws, [*row[1:]])
     for index, column in enumerate(COLUMNS, start=1):
         if column.text:
             for cell in ws.iter_rows(min_row=2, min_col=index, max_col=index):

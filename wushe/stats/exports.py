@@ -16,19 +16,13 @@ from openpyxl.utils import get_column_letter
 from wushe.accounts import permissions
 from wushe.accounts.models import User
 from wushe.audit.services import audit_record
-from wushe.people.exports import FORMULA_STARTS
+from wushe.people.exports import keep_as_text
 from wushe.regions.models import Region
 from wushe.stats import dashboard, tables
 from wushe.stats.query import Period
 from wushe.stats.tables import Table
 
 HEADER_ROW = 4  # title, region and period, a blank line, then the headers
-
-
-def _text(cell) -> None:
-    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-        cell.data_type = "s"
-        cell.quotePrefix = True
 
 
 def workbook(table: Table, region: Region, period: Period) -> bytes:
@@ -52,7 +46,7 @@ def workbook(table: Table, region: Region, period: Period) -> bytes:
             cell.font = Font(bold=True)
     for line in ws.iter_rows(min_row=HEADER_ROW):
         for cell in line:
-            _text(cell)
+            keep_as_text(cell)
             if cell.row > HEADER_ROW and isinstance(cell.value, int):
                 cell.number_format = "#,##0"
             elif cell.row > HEADER_ROW and isinstance(cell.value, Decimal):

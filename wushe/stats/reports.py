@@ -31,7 +31,7 @@ from openpyxl.utils import get_column_letter
 
 from wushe.accounts import permissions
 from wushe.audit.services import audit_record
-from wushe.people.exports import _append
+from wushe.people.exports import append_safe
 from wushe.regions.models import Level
 from wushe.stats import indicators as catalogue
 from wushe.stats.indicators import DISTINCT, FLOW, LIVE, STOCK, Indicator
@@ -370,7 +370,7 @@ class _Form:
         self.wb.properties.creator = _("五社联动服务平台")
 
     def line(self, cells: dict[int, object]) -> int:
-        _append(self.ws, [cells.get(c) for c in range(1, self.n + 1)])
+        append_safe(self.ws, [cells.get(c) for c in range(1, self.n + 1)])
         return self.ws.max_row
 
     def merge(self, row: int, first: int, last: int, last_row: int | None = None) -> None:
