@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import Substr
 
 from wushe.network.models import Platform, Status, Tier
 from wushe.regions.models import PREFIX_LENGTHS, Level, Region
+
+FIGURES = (
+    "townships", "covered_townships", "villages", "covered_villages", "centers", "stations",
+    "rooms",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -38,30 +43,37 @@ class Coverage:
         return self.rate(self.covered_villages, self.villages)
 
 
-def _grouped(qs, field: str, length: int, *, distinct_field: str | None = None) -> dict[str, int]:
-    """Counts of `qs` rows grouped by the first `length` digits of `field`."""
-    counted = Count(distinct_field, distinct=True) if distinct_field else Count("pk")
-    rows = qs.annotate(key=Substr(field, 1, length)).values("key").annotate(n=counted)
-    return {row["key"]: row["n"] for row in rows}
-
-
 def _figures(lo: str, hi: str, length: int) -> dict[str, dict[str, int]]:
-    """All coverage counts in [lo, hi], grouped by `length`-digit prefix."""
-    regions = Region.objects.filter(code__gte=lo, code__lte=hi)
-    platforms = Platform.objects.filter(region_id__gte=lo, region_id__lte=hi, status=Status.ACTIVE)
-    return {
-        "townships": _grouped(regions.filter(level=Level.TOWNSHIP), "code", length),
-        "villages": _grouped(regions.filter(level=Level.VILLAGE), "code", length),
-        "covered_townships": _grouped(
-            platforms.filter(tier=Tier.STATION), "region_id", length, distinct_field="region_id"
-        ),
-        "covered_villages": _grouped(
-            platforms.filter(tier=Tier.ROOM), "region_id", length, distinct_field="region_id"
-        ),
-        "centers": _grouped(platforms.filter(tier=Tier.CENTER), "region_id", length),
-        "stations": _grouped(platforms.filter(tier=Tier.STATION), "region_id", length),
-        "rooms": _grouped(platforms.filter(tier=Tier.ROOM), "region_id", length),
-    }
+    """All coverage counts in [lo, hi], grouped by `length`-digit prefix: one pass over the
+    regions and one over the platforms."""
+    regions = (
+        Region.objects.filter(code__gte=lo, code__lte=hi, level__gte=Level.TOWNSHIP)
+        .annotate(key=Substr("code", 1, length))
+        .values("key")
+        .annotate(
+            townships=Count("pk", filter=Q(level=Level.TOWNSHIP)),
+            villages=Count("pk", filter=Q(level=Level.VILLAGE)),
+        )
+    )
+    station, room = Q(tier=Tier.STATION), Q(tier=Tier.ROOM)
+    platforms = (
+        Platform.objects.filter(region_id__gte=lo, region_id__lte=hi, status=Status.ACTIVE)
+        .annotate(key=Substr("region_id", 1, length))
+        .values("key")
+        .annotate(
+            covered_townships=Count("region_id", distinct=True, filter=station),
+            covered_villages=Count("region_id", distinct=True, filter=room),
+            centers=Count("pk", filter=Q(tier=Tier.CENTER)),
+            stations=Count("pk", filter=station),
+            rooms=Count("pk", filter=room),
+        )
+    )
+    figures: dict[str, dict[str, int]] = {name: {} for name in FIGURES}
+    for row in [*regions, *platforms]:
+        for name, value in row.items():
+            if name != "key":
+                figures[name][row["key"]] = value
+    return figures
 
 
 def _pick(figures: dict[str, dict[str, int]], key: str) -> Coverage:
