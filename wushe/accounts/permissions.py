@@ -284,6 +284,15 @@ def scope_filter(
     return q
 
 
+def demand(by: User | None, model_label: str, action: str, code: str | None = None) -> None:
+    """A service's check: `by` may `action` at `code`, or PermissionDenied. `by` None is the
+    system itself (the demo loader, migrations, tasks acting for a user already checked)."""
+    if by is not None and not can(by, model_label, action, code):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+
+
 def covers(user: User, outer: tuple[str, str], inner: tuple[str, str]) -> bool:
     """Whether wherever `user` may take `outer` (label, action), it may take `inner` too: a
     filter for `inner` then adds nothing to one for `outer`."""

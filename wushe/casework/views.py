@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -347,8 +347,6 @@ def case_step(request, pk: int, step: str):
         forms_ = {STEP_FORMS[step]: form} if form is not None else {}
         case.refresh_from_db()
         return _case_page(request, case, status=422, error=" ".join(exc.messages), **forms_)
-    except PermissionDenied:
-        raise
     if form is not None and not form.is_valid():
         return _case_page(request, case, status=422, **{STEP_FORMS[step]: form})
     messages.success(request, _("已保存。"))

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,10 +37,7 @@ MAX_FUNDS = Decimal("9999999999.99")
 STAMPS = {GroupStatus.ACTIVE: "started_at", GroupStatus.ENDED: "ended_at"}
 
 
-def _check(by: User | None, label: str, action: str, code: str) -> None:
-    """`by` None is the system itself (the demo loader); people need a grant."""
-    if by is not None and not permissions.can(by, label, action, code):
-        raise PermissionDenied
+_check = permissions.demand
 
 
 def _platform_errors(platform: Platform) -> dict[str, str]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,8 +60,7 @@ class DuplicatePerson(ValidationError):
 
 
 def _check(by: User | None, action: str, code: str, label: str = "people.person") -> None:
-    if by is not None and not permissions.can(by, label, action, code):
-        raise PermissionDenied
+    permissions.demand(by, label, action, code)
 
 
 def id_number_of(person: Person) -> str:

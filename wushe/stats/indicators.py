@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
@@ -261,7 +262,7 @@ def trend(indicator: Indicator, region, first, last) -> list[tuple[object, Decim
     start = None if indicator.reading == STOCK else first
     found = monthly(names, region.code, region.level, start or first, last)
     if indicator.reading == STOCK:
-        base = sums(names, [(region.code, region.level)], None, month_add(first, 0) - _day())
+        base = sums(names, [(region.code, region.level)], None, first - timedelta(days=1))
         running = sum(base.get((n, region.code), 0) for n in names)
     rows = []
     for month in months:
@@ -271,9 +272,3 @@ def trend(indicator: Indicator, region, first, last) -> list[tuple[object, Decim
             value = running
         rows.append((month, Decimal(value) / indicator.scale if indicator.scale != 1 else value))
     return rows
-
-
-def _day():
-    from datetime import timedelta
-
-    return timedelta(days=1)

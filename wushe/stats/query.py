@@ -111,7 +111,6 @@ def sums(
     spans = [_span(code, level) for code, level in regions]
     lo, hi = min(s[0] for s in spans), max(s[1] for s in spans)
     start = first or date(1900, 1, 1)
-    params: list = []
     marks = ",".join(["%s"] * len(series))
     code_marks = ",".join(["%s"] * len(codes))
     sql = (

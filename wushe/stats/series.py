@@ -39,7 +39,6 @@ class SumSeries:
     model: str  # app_label.ModelName of the records it counts
     points: Callable[[models.Model], list[Point]]
     aggregate: Callable[[str, str], Iterable[Point]]
-    # A model whose change moves this series although the record itself did not change.
     kind: str = field(default="sum", init=False)
 
 
@@ -53,8 +52,7 @@ class DistinctSeries:
     locate: Callable[[str], tuple[str, date] | None]
     marks: Callable[[str, str], Iterator[tuple[str, str, date]]]  # (key, region, day) in range
     # Where a record would put the one of each of its keys if it were the first: (region, day).
-    position: Callable[[models.Model], tuple[str, date]] = lambda obj: (obj.region_id,
-                                                                        obj.day)  # fmt: skip
+    position: Callable[[models.Model], tuple[str, date]]
     kind: str = field(default="distinct", init=False)
 
 

@@ -144,7 +144,6 @@ def stats_rebuild(region: Region | None = None) -> int:
                     above[(series, at, month)] += value
         add_to_totals(above)
     Mark.objects.filter(region_code__gte=lo, region_code__lte=hi).delete()
-    Mark.objects.filter(key__in=[k for _s, k in marks]).delete() if region is None else None
     Mark.objects.bulk_create(
         [Mark(series=s, key=k, region_code=c, day=d) for (s, k), (c, d) in marks.items()],
         batch_size=5000, ignore_conflicts=region is not None,

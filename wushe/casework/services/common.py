@@ -5,20 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wushe.accounts import permissions
-from wushe.accounts.models import User
 from wushe.catalog.models import ServiceItem
 
 CLOCK_SKEW = timedelta(minutes=10)  # a phone's clock may run a little ahead
 
 
-def check(by: User | None, label: str, action: str, code: str) -> None:
-    if by is not None and not permissions.can(by, label, action, code):
-        raise PermissionDenied
+check = permissions.demand
 
 
 def text(value: str, field: str, limit: int, errors: dict, *, required: str = "") -> str:
