@@ -177,6 +177,17 @@ def login(client):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Live figures are remembered in the cache outside a transaction (wushe/stats/live.py);
+    # a transactional test's flush must not leave the next test a reading of other data.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     # PBKDF2's deliberate slowness protects real accounts; the tests build dozens of them.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -54,6 +54,27 @@ def test_sync_posts_a_visit_once_however_often_it_is_sent(world, login):
     assert data["living_conditions"] == "独居，行动不便"
 
 
+def test_the_list_and_the_detail_show_a_visit_as_its_sync_answered(world, login):
+    """Links (items, workers, photos, needs) in one query each, whatever the page's size."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(world.users["station_worker"])
+    sent = post(client, "/visits", visit_body(world, worker_ids=[world.workers["worker_a"].pk]))
+    assert sent.status_code == 201, sent.content
+    answer = sent.json()
+    assert answer["worker_ids"] == [world.workers["worker_a"].pk] and answer["items"]
+    assert client.get(f"{API}/visits/{answer['id']}").json() == answer
+    with CaptureQueriesContext(connection) as one:
+        page = client.get(f"{API}/visits").json()
+    assert page["items"] == [answer]
+    for _ in range(3):
+        assert post(client, "/visits", visit_body(world)).status_code == 201
+    with CaptureQueriesContext(connection) as four:
+        assert len(client.get(f"{API}/visits").json()["items"]) == 4
+    assert len(four) == len(one)
+
+
 def test_visit_errors_name_the_field(world, login):
     client = login(world.users["station_worker"])
     response = post(client, "/visits", visit_body(world, item_ids=[]))

@@ -252,3 +252,94 @@ def test_an_import_and_its_undo_and_a_transfer_keep_the_figures_exact(world):
     duplicates.transfer_decide(by=worker, request=request, accept=True)
     assert figure(world, "people_registered", "152201002000", this) == 2
     assert stats_verify() == []
+
+
+def _live(codes: list[str], period: Period) -> dict:
+    from wushe.regions.models import Region
+
+    regions = list(Region.objects.filter(code__in=codes).order_by("code"))
+    chosen = [indicators.get(c) for c in ("stations", "station_coverage", "social_workers")]
+    found = indicators.evaluate(chosen, regions, period)
+    return {(i, c): v for (i, c), v in found.items()}
+
+
+def test_live_figures_are_remembered_until_the_network_changes(transactional_db):
+    """Outside a transaction a live reading is kept; the next service write to the network
+    makes it stale at once, and a rolled-back write leaves the old figures standing."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import build_world
+    from wushe.network import services as network_services
+    from wushe.network.models import Tier
+    from wushe.regions.models import Region
+
+    world = build_world()
+    today = timezone.localdate()
+    period = Period.month(today.year, today.month)
+    county = "152202000000"
+    first = _live([county], period)
+    assert first[("stations", county)] == 1
+    assert first[("station_coverage", county)] == Decimal("50.0")  # 1 of 2 townships
+    with CaptureQueriesContext(connection) as queries:
+        assert _live([county], period) == first
+    assert len(queries) == 2  # the regions and the network's token; no counting
+
+    township = Region.objects.get(code="152202002000")
+    network_services.platform_create(by=None, tier=Tier.STATION, region=township, name="新社工站")
+    second = _live([county], period)
+    assert second[("stations", county)] == 2
+    assert second[("station_coverage", county)] == Decimal("100.0")
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic():
+        station = world.platforms["station_c"]
+        network_services.platform_update(by=None, platform=station, status="suspended")
+        assert _live([county], period)[("stations", county)] == 1  # counted, not kept
+        raise Undo
+    assert _live([county], period) == second
+
+    worker = network_services.worker_create(by=None, name="新社工", region=township)
+    network_services.posting_create(
+        by=None, platform=world.platforms["station_c"], worker=worker, post="resident_worker",
+        started_on=today,
+    )  # fmt: skip
+    assert _live([county], period)[("social_workers", county)] == (
+        second[("social_workers", county)] + 1
+    )
+
+
+def test_a_dashboard_reads_its_periods_and_child_regions_in_one_statement(world):
+    """The headline's period, previous period and last year, or the children and the total
+    row, are one round trip, with the same figures as reading them one by one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wushe.stats import dashboard
+
+    today = timezone.localdate()
+    this = Period.month(today.year, today.month)
+    visit(world)
+    visit(world, when=at(this.previous().first.replace(day=15)))
+    visit(world, person="hongyun", by="other_station_worker")
+    compact()
+    visit(world)  # a fresh delta next to the totals
+    county = world.region("152201000000")
+    chosen = [indicators.get(c) for c in ("visits", "people_visited", "people_registered")]
+    periods = [this, this.previous(), this.last_year()]
+    one_by_one = [indicators.evaluate(chosen, [county], p) for p in periods]
+    with CaptureQueriesContext(connection) as queries:
+        together = indicators.evaluate_each(chosen, [([county], p) for p in periods])
+    assert together == one_by_one and len(queries) == 1
+    assert together[0][("visits", county.code)] == 3
+
+    with CaptureQueriesContext(connection) as queries:
+        figures = dashboard.headline(county, this, ["visits", "people_visited"])
+    assert len(queries) == 1
+    assert [(f.value, f.previous) for f in figures] == [(3, 1), (2, 1)]
+
+    rows, total = indicators.by_child_and_total(chosen, county, this)
+    assert total == {i.code: one_by_one[0][(i.code, county.code)] for i in chosen}
+    assert sum(values["visits"] for _child, values in rows) == total["visits"]

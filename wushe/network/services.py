@@ -28,6 +28,7 @@ from wushe.network.models import (
     Worker,
 )
 from wushe.regions.models import Level, Region
+from wushe.stats.live import network_changed
 
 GENDERS = ("M", "F")
 PLATFORM_FIELDS = ("name", "address", "phone", "opened_on", "status", "service_mode")
@@ -100,6 +101,7 @@ def platform_create(
     )  # fmt: skip
     if domains:
         platform.domains.set(domains)
+    network_changed()
     audit_record(
         actor=by, action="platform.create", obj=platform, region_code=region.code,
         changes={**_snapshot(platform), "tier": tier, "domains": [d.code for d in domains or []]},
@@ -132,6 +134,7 @@ def platform_update(
     )
     platform.updated_at = timezone.now()
     platform.save()
+    network_changed()
     changes = field_changes(before, _snapshot(platform))
     if domains is not None:
         platform.domains.set(domains)
@@ -190,6 +193,7 @@ def worker_create(
     worker = Worker.objects.create(
         name=name.strip(), region=region, gender=gender, certificate=certificate, user=user
     )
+    network_changed()
     audit_record(
         actor=by, action="worker.create", obj=worker, region_code=region.code,
         changes={"name": worker.name, "certificate": certificate},
@@ -229,6 +233,7 @@ def posting_create(
     posting = Posting.objects.create(
         platform=platform, worker=worker, post=post, started_on=started_on, ended_on=ended_on
     )
+    network_changed()
     audit_record(
         actor=by, action="posting.create", obj=posting, region_code=platform.region_id,
         changes={"worker": worker.name, "post": post, "started_on": started_on},
@@ -245,6 +250,7 @@ def posting_end(*, by: User | None, posting: Posting, ended_on: date) -> Posting
         raise ValidationError({"ended_on": _("此任职已于 %(d)s 结束。") % {"d": posting.ended_on}})
     posting.ended_on = ended_on
     posting.save(update_fields=["ended_on"])
+    network_changed()
     audit_record(
         actor=by, action="posting.end", obj=posting, region_code=posting.platform.region_id,
         changes={"ended_on": ended_on},

@@ -75,6 +75,10 @@ def load_regions(
             _load_postgresql(cursor, rows, result, progress)
         else:
             _load_executemany(cursor, rows, result, progress)
+        if result.written:
+            from wushe.stats.live import network_changed
+
+            network_changed()
     return result
 
 

@@ -109,6 +109,8 @@ def region_move(*, by: User | None, region: Region, new_parent: Region) -> Regio
         and permissions.can(by, "regions.region", "change", new_parent.code)
     ):
         raise PermissionDenied
+    from wushe.stats.live import network_changed
+
     if connection.vendor == "postgresql":
         from wushe.stats.compact import LOCK_ID
         from wushe.stats.models import Delta
@@ -136,6 +138,7 @@ def region_move(*, by: User | None, region: Region, new_parent: Region) -> Regio
         rows = apps.get_model(label).objects.filter(**{f"{through}__in": owners.values("pk")})
         moved_rows += _rewrite(rows, column, old_prefix, new_prefix)
     _move_figures(region, old_prefix, new_prefix, new_parent)
+    network_changed()
     for r in reversed(subtree):  # children before parents
         Region.objects.filter(code=r.code).delete()
     moved = Region.objects.get(code=new_code)

@@ -134,8 +134,7 @@ def get_breakdown(request: HttpRequest, code: str, filters: Query[FigureQuery]) 
     region = _region(request, code)
     period = Period.parse(filters.period)
     chosen = [catalogue.get(c) for c in _codes(filters.indicators, dashboard.BREAKDOWN)]
-    rows = catalogue.by_child(chosen, region, period)
-    own = catalogue.evaluate(chosen, [region], period)
+    rows, own = catalogue.by_child_and_total(chosen, region, period)
     return {
         "region_code": region.code, "period": period.key,
         "indicators": [i.code for i in chosen],
@@ -144,7 +143,7 @@ def get_breakdown(request: HttpRequest, code: str, filters: Query[FigureQuery]) 
              "values": {k: _number(v) for k, v in values.items()}}
             for child, values in rows
         ],
-        "total": {i.code: _number(own[(i.code, region.code)]) for i in chosen},
+        "total": {code: _number(value) for code, value in own.items()},
     }  # fmt: skip
 
 

@@ -66,9 +66,9 @@ class Dashboard:
 
 def headline(region, period: Period, codes: list[str] | None = None) -> list[Figure]:
     chosen = [catalogue.get(c) for c in (codes or HEADLINE)]
-    now = catalogue.evaluate(chosen, [region], period)
-    before = catalogue.evaluate(chosen, [region], period.previous())
-    year_ago = catalogue.evaluate(chosen, [region], period.last_year())
+    now, before, year_ago = catalogue.evaluate_each(
+        chosen, [([region], p) for p in (period, period.previous(), period.last_year())]
+    )
     key = region.code
     return [
         Figure(i, now[(i.code, key)], before[(i.code, key)], year_ago[(i.code, key)])

@@ -5,7 +5,7 @@ Person-time indicators (人次, 次) sum records; distinct ones (人, 户) count
 household once in the period, and are offered only for a month or a calendar year (a sum of
 monthly distinct counts is not a distinct count). Flow indicators add up what happened in
 the period; stock indicators are what stood at its end. The network's indicators are counted
-live from its (small) tables.
+live from its tables, and remembered until the network next changes (`live.py`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from wushe.stats.query import Period, sums
+from wushe.stats.live import network_token, remembered
+from wushe.stats.query import Period, Window, sums, sums_each
 
 FLOW, STOCK, DISTINCT, LIVE = "flow", "stock", "distinct", "live"
 
@@ -193,34 +194,53 @@ def evaluate(
     """{(indicator code, region code): value} for each region; None where the indicator
     cannot be read for the period (a distinct count over a quarter, a live count of the
     past)."""
-    values: dict[tuple[str, str], Decimal | int | None] = {}
-    pairs = [(r.code, r.level) for r in regions]
-    flows, stocks = [], []
-    memo: dict = {}
-    for indicator in indicators:
-        if indicator.reading == LIVE:
-            current = period.last >= _this_month()
-            live = indicator.live(regions, memo) if current else {}
-            for region in regions:
-                values[(indicator.code, region.code)] = live.get(region.code)
-            continue
-        names = _series_for(indicator, period)
-        if names is None:
-            for region in regions:
-                values[(indicator.code, region.code)] = None
-            continue
-        (stocks if indicator.reading == STOCK else flows).append((indicator, names))
-    for group, first in ((flows, period.first), (stocks, None)):
-        if not group:
-            continue
-        found = sums(sorted({n for _i, names in group for n in names}), pairs, first, period.end)
+    return evaluate_each(indicators, [(regions, period)])[0]
+
+
+def evaluate_each(
+    indicators: list[Indicator], asked: list[tuple[list, Period]]
+) -> list[dict[tuple[str, str], Decimal | int | None]]:
+    """`evaluate` for each (regions, period) asked, the record-based figures of all of them
+    read in one statement."""
+    answers: list[dict[tuple[str, str], Decimal | int | None]] = []
+    windows, wanted = [], []  # wanted: (answer, window, indicators with their series)
+    memos: dict[tuple[str, ...], dict] = {}  # live counts, shared by the same regions
+    token = None  # the network's, read once
+    for regions, period in asked:
+        values: dict[tuple[str, str], Decimal | int | None] = {}
+        answers.append(values)
+        pairs = tuple((r.code, r.level) for r in regions)
+        flows, stocks = [], []
+        for indicator in indicators:
+            if indicator.reading == LIVE:
+                live = {}
+                if period.last >= _this_month():
+                    token = network_token() if token is None else token
+                    memo = memos.setdefault(tuple(r.code for r in regions), {})
+                    live = remembered(token, indicator.code, regions, memo, indicator.live)
+                for region in regions:
+                    values[(indicator.code, region.code)] = live.get(region.code)
+                continue
+            names = _series_for(indicator, period)
+            if names is None:
+                for region in regions:
+                    values[(indicator.code, region.code)] = None
+                continue
+            (stocks if indicator.reading == STOCK else flows).append((indicator, names))
+        for group, first in ((flows, period.first), (stocks, None)):
+            if group:
+                series = tuple(sorted({n for _i, names in group for n in names}))
+                wanted.append((values, len(windows), group, pairs))
+                windows.append(Window(series, pairs, first, period.end))
+    found = sums_each(windows)
+    for values, n, group, pairs in wanted:
         for indicator, names in group:
             for code, _level in pairs:
-                raw = sum(found.get((n, code), 0) for n in names)
+                raw = sum(found[n].get((name, code), 0) for name in names)
                 values[(indicator.code, code)] = (
                     Decimal(raw) / indicator.scale if indicator.scale != 1 else raw
                 )
-    return values
+    return answers
 
 
 def _this_month():
@@ -237,11 +257,19 @@ def by_child(
     indicators: list[Indicator], region, period: Period
 ) -> list[tuple[object, dict[str, Decimal | int | None]]]:
     """Each child region of `region` with {indicator code: value}, in code order."""
+    return by_child_and_total(indicators, region, period)[0]
+
+
+def by_child_and_total(
+    indicators: list[Indicator], region, period: Period
+) -> tuple[list[tuple[object, dict[str, Decimal | int | None]]], dict[str, Decimal | int | None]]:
+    """`by_child`, and the region's own figures (the total row), in one reading."""
     children = children_of(region)
-    found = evaluate(indicators, children, period)
-    return [
+    found = evaluate(indicators, [*children, region], period)
+    rows = [
         (child, {i.code: found[(i.code, child.code)] for i in indicators}) for child in children
     ]
+    return rows, {i.code: found[(i.code, region.code)] for i in indicators}
 
 
 def trend(indicator: Indicator, region, first, last) -> list[tuple[object, Decimal | int | None]]:

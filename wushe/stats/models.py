@@ -103,3 +103,15 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.region_id} {self.value} by {self.due_on}"
+
+
+class Generation(models.Model):
+    """A token that changes, in the writer's own transaction, whenever what a live figure
+    counts changes (the network's platforms, postings and workers; the region tree). Readings
+    of live figures are remembered under it (`wushe/stats/live.py`)."""
+
+    name = models.CharField(primary_key=True, max_length=20)
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.token}"

@@ -99,42 +99,66 @@ def _date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
+@dataclass(frozen=True)
+class Window:
+    """What one sum asks for: series, regions (code, level), from the month of `first`
+    (None: from the beginning) to the day `last_day`."""
+
+    series: tuple[str, ...]
+    regions: tuple[tuple[str, int], ...]
+    first: date | None
+    last_day: date
+
+
 def sums(
     series: list[str], regions: list[tuple[str, int]], first: date | None, last_day: date
 ) -> dict[tuple[str, str], int]:
     """{(series, region code): value} for each region (code, level), summed over the months
     from `first` (None: from the beginning) to the day `last_day`, totals and fresh deltas
     read in one statement."""
-    if not series or not regions:
-        return {}
-    codes = [code for code, _level in regions]
-    spans = [_span(code, level) for code, level in regions]
-    lo, hi = min(s[0] for s in spans), max(s[1] for s in spans)
-    start = first or date(1900, 1, 1)
-    marks = ",".join(["%s"] * len(series))
-    code_marks = ",".join(["%s"] * len(codes))
-    sql = (
-        f"SELECT 't', series, region_code, SUM(value) FROM {Total._meta.db_table} "  # noqa: S608
-        f"WHERE series IN ({marks}) AND region_code IN ({code_marks}) AND month >= %s "
-        "AND month <= %s GROUP BY series, region_code "
-        f"UNION ALL SELECT 'd', series, region_code, SUM(value) FROM {Delta._meta.db_table} "
-        f"WHERE series IN ({marks}) AND region_code >= %s AND region_code <= %s "
-        "AND day >= %s AND day <= %s GROUP BY series, region_code"
-    )
-    params = [*series, *codes, start, last_day.replace(day=1), *series, lo, hi, start, last_day]
+    return sums_each([Window(tuple(series), tuple(regions), first, last_day)])[0]
+
+
+def sums_each(windows: list[Window]) -> list[dict[tuple[str, str], int]]:
+    """`sums` for each window, all in one statement (a dashboard's periods and their
+    comparisons are one round trip, not six)."""
+    parts, params, asked = [], [], []
+    for n, w in enumerate(windows):
+        if not w.series or not w.regions:
+            continue
+        codes = [code for code, _level in w.regions]
+        spans = [_span(code, level) for code, level in w.regions]
+        asked.append((n, codes, spans))
+        start = w.first or date(1900, 1, 1)
+        marks = ",".join(["%s"] * len(w.series))
+        code_marks = ",".join(["%s"] * len(codes))
+        parts.append(
+            f"SELECT {n}, 't', series, region_code, SUM(value) FROM {Total._meta.db_table} "  # noqa: S608
+            f"WHERE series IN ({marks}) AND region_code IN ({code_marks}) AND month >= %s "
+            "AND month <= %s GROUP BY series, region_code "
+            f"UNION ALL SELECT {n}, 'd', series, region_code, SUM(value) "
+            f"FROM {Delta._meta.db_table} WHERE series IN ({marks}) AND region_code >= %s "
+            "AND region_code <= %s AND day >= %s AND day <= %s GROUP BY series, region_code"
+        )
+        lo, hi = min(s[0] for s in spans), max(s[1] for s in spans)
+        params += [*w.series, *codes, start, w.last_day.replace(day=1), *w.series, lo, hi,
+                   start, w.last_day]  # fmt: skip
+    found: list[dict[tuple[str, str], int]] = [defaultdict(int) for _w in windows]
+    if not parts:
+        return found
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(" UNION ALL ".join(parts), params)
         rows = cursor.fetchall()
-    found: dict[tuple[str, str], int] = defaultdict(int)
-    wanted = set(codes)
-    for source, name, code, value in rows:
+    by_window = {n: (codes, spans, set(codes)) for n, codes, spans in asked}
+    for n, source, name, code, value in rows:
+        codes, spans, wanted = by_window[n]
         if source == "t":
             if code in wanted:
-                found[(name, code)] += int(value)
+                found[n][(name, code)] += int(value)
             continue
         for region, (rlo, rhi) in zip(codes, spans, strict=True):
             if rlo <= code <= rhi:
-                found[(name, region)] += int(value)
+                found[n][(name, region)] += int(value)
     return found
 
 

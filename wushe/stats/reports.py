@@ -303,9 +303,7 @@ def report_rows(template: ReportTemplate, region, period: Period) -> list[Row]:
     """合计 (the region's own figures, as on the dashboard), 本级 when records sit at the
     region itself, then one row per child region in code order."""
     chosen = template.indicators
-    own = catalogue.evaluate(chosen, [region], period)
-    children = catalogue.by_child(chosen, region, period)
-    total = {i.code: own[(i.code, region.code)] for i in chosen}
+    children, total = catalogue.by_child_and_total(chosen, region, period)
     rows = [Row(_("合计"), region.code, total, total=True)]
     remainder: dict[str, Decimal | int | None | str] = {}
     for column in template.columns:

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from wushe.casework import services
 from wushe.casework.api.refs import items, ref, refs
-from wushe.casework.models import Need, Urgency, Visit
+from wushe.casework.models import Need, Urgency, Visit, VisitPhoto
 from wushe.catalog.models import ServiceDomain, ServiceItem
 from wushe.core.api import (
     Id,
@@ -116,24 +116,45 @@ class VisitOut(Schema):
         return obj.region_id
 
     @staticmethod
-    def resolveitems(obj: Visit) -> list:
-        return list(obj.items.all())
+    def resolve_items(obj: Visit) -> list:
+        return _linked(obj, "items")
 
     @staticmethod
     def resolve_worker_ids(obj: Visit) -> list[int]:
-        return [w.pk for w in obj.workers.all()]
+        return [w.pk for w in _linked(obj, "workers")]
 
     @staticmethod
     def resolve_photos(obj: Visit) -> list:
-        return list(obj.photos.all())
+        return _linked(obj, "photos")
 
     @staticmethod
     def resolve_need_ids(obj: Visit) -> list[int]:
-        return [need.pk for need in obj.needs.all()]  # prefetched by the list
+        return [need.pk for need in _linked(obj, "needs")]
 
     @staticmethod
     def resolve_created_by(obj: Visit) -> str:
         return str(obj.created_by)
+
+
+LINKS = {
+    "items": ServiceItem.objects.only("pk", "code", "name"),
+    "workers": Worker.objects.only("pk"),
+    "photos": VisitPhoto.objects.defer("data_enc"),  # not the encrypted images
+    "needs": Need.objects.only("pk", "visit"),
+}
+
+
+def with_links(visits):
+    """What `VisitOut` shows of each visit's links, one query per link, as plain lists on
+    the visits (`to_attr`: no queryset made per visit and link)."""
+    return visits.select_related("created_by").prefetch_related(
+        *(Prefetch(name, queryset=qs, to_attr=f"shown_{name}") for name, qs in LINKS.items())
+    )
+
+
+def _linked(visit: Visit, name: str) -> list:
+    found = getattr(visit, f"shown_{name}", None)
+    return found if found is not None else list(getattr(visit, name).all())
 
 
 class VisitPage(Schema):
@@ -192,16 +213,15 @@ def list_visits(request: HttpRequest, filters: Query[VisitQuery]) -> dict:
     qs = Visit.objects.visible_to(user, within=region.code_range if region else None)
     if filters.person_id:
         qs = qs.filter(person_id=filters.person_id)
-    qs = qs.select_related("created_by").prefetch_related(
-        "items", "workers", "photos", Prefetch("needs", queryset=Need.objects.only("pk", "visit"))
+    rows, cursor = keyset_page(
+        with_links(qs), limit=filters.limit, cursor=filters.after, descending=True
     )
-    rows, cursor = keyset_page(qs, limit=filters.limit, cursor=filters.after, descending=True)
     return {"items": rows, "next_after": cursor}
 
 
 @router.get("/visits/{int:visit_id}", response=answers(VisitOut))
 def get_visit(request: HttpRequest, visit_id: int) -> Visit:
-    return visible_or_404(Visit, user_of(request), pk=visit_id)
+    return visible_or_404(with_links(Visit.objects.all()), user_of(request), pk=visit_id)
 
 
 # --- needs ---------------------------------------------------------------------------------
