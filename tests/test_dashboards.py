@@ -23,7 +23,7 @@ from wushe.stats.exports import HEADER_ROW
 from wushe.stats.forms import next_period, period_choices
 from wushe.stats.models import Target
 from wushe.stats.query import Period
-from wushe.stats.services import target_set
+from wushe.stats.services import target_delete, target_set
 from wushe.stats.templatetags.stats import change, format_exact, format_figure
 from wushe.stats.verify import stats_verify
 
@@ -351,6 +351,26 @@ def test_targets_only_within_the_setters_scope(world):
                region=world.region(OTHER_COUNTY), value="1000.50", due_on=DUE)  # fmt: skip
     assert Target.objects.get().value == Decimal("1000.50")
     assert AuditEvent.objects.filter(action="target.set").count() == 1
+
+
+def test_a_target_is_deleted_from_its_page_within_scope_and_audited(world, login):
+    city_target = target_set(by=world.users["city_admin"], indicator="visits",
+                             region=world.region(CITY), value=500, due_on=DUE)  # fmt: skip
+    mine = target_set(by=world.users["county_admin"], indicator="visits",
+                      region=world.region(COUNTY), value=100, due_on=DUE)  # fmt: skip
+    client = login(world.users["county_admin"])
+    page = client.get(f"/stats/{COUNTY}/targets/").content.decode()
+    assert f"/stats/{COUNTY}/targets/{mine.pk}/delete/" in page
+    # The city's target is outside the county's range: not found from the county's page.
+    assert client.post(f"/stats/{COUNTY}/targets/{city_target.pk}/delete/").status_code == 404
+    assert client.get(f"/stats/{COUNTY}/targets/{mine.pk}/delete/").status_code == 405
+    answer = client.post(f"/stats/{COUNTY}/targets/{mine.pk}/delete/", follow=True)
+    assert "已删除目标" in answer.content.decode()
+    assert list(Target.objects.all()) == [city_target]
+    (event,) = AuditEvent.objects.filter(action="target.delete")
+    assert event.changes["value"] == "100.00" and event.region_code == COUNTY
+    with pytest.raises(PermissionDenied):
+        target_delete(by=world.users["station_worker"], target=city_target)
 
 
 def test_rate_target_shows_progress_and_the_lagging_counties(world, login):

@@ -69,3 +69,17 @@ def target_set(
                      "due_on": due_on.isoformat(), "note": note},
         )  # fmt: skip
     return target
+
+
+def target_delete(*, by: User, target: Target) -> None:
+    """Remove a target set by mistake or no longer wanted; the audit trail keeps what it
+    was."""
+    if not permissions.can(by, "stats.target", "delete", target.region_id):
+        raise PermissionDenied
+    with transaction.atomic():
+        audit_record(
+            actor=by, action="target.delete", obj=target, region_code=target.region_id,
+            changes={"indicator": target.indicator, "value": str(target.value),
+                     "due_on": target.due_on.isoformat(), "note": target.note},
+        )  # fmt: skip
+        target.delete()

@@ -10,5 +10,6 @@ urlpatterns = [
     path("<code>/wall/", views.wall, name="wall"),
     path("<code>/wall/map.json", views.wall_map, name="wall_map"),
     path("<code>/targets/", views.target_list, name="targets"),
+    path("<code>/targets/<int:pk>/delete/", views.target_delete, name="target_delete"),
     path("<code>/export/<str:table>.xlsx", views.export, name="export"),
 ]

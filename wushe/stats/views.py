@@ -9,7 +9,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from wushe.accounts import permissions
 from wushe.core.forms import add_service_errors
@@ -121,6 +121,20 @@ def wall_map(request, code: str):
     if found is None:
         raise Http404
     return JsonResponse(found)
+
+
+@login_required
+@require_POST
+def target_delete(request, code: str, pk: int):
+    user = request.user
+    region = _region(user, code)
+    lo, hi = region.code_range
+    target = visible_or_404(
+        Target.objects.filter(region_id__gte=lo, region_id__lte=hi), user, "delete", pk=pk
+    )
+    services.target_delete(by=user, target=target)
+    messages.success(request, _("已删除目标。"))
+    return redirect("stats:targets", code=region.code)
 
 
 @login_required
