@@ -377,6 +377,32 @@ def test_a_referral_to_an_organization_is_answered_by_the_case_worker(world):
     assert Referral.objects.get(pk=referral.pk).status == Referral.Status.ACCEPTED
 
 
+def test_closing_the_case_ends_its_accepted_referrals_and_the_receivers_sight(world):
+    """The receiver serves the case while the referral stands; once the case is closed the
+    referral ends (on the timeline and in the audit), and so does the receiver's sight. A
+    referral to an organization off the platform ends too; a transfer stays as it was."""
+    worker, other = world.users["station_worker"], world.users["other_station_worker"]
+    case = an_open_case(world)
+    referral = services.referral_request(
+        by=worker, case=case, kind="referral", to_platform=world.platforms["station_b"],
+        reason="需要和平街道的日间照料资源",
+    )  # fmt: skip
+    services.referral_decide(by=other, referral=referral, accept=True)
+    outside = services.referral_request(
+        by=worker, case=case, kind="referral", to_organization="兴安盟残联", reason="辅具适配"
+    )
+    services.referral_decide(by=worker, referral=outside, accept=True)
+    case = run_to_evaluation(world, case)
+    assert Case.objects.visible_to(other).filter(pk=case.pk).exists()
+    services.case_close(by=worker, case=case, reason="goals_met")
+    assert set(case.referrals.values_list("status", flat=True)) == {Referral.Status.ENDED}
+    assert not Case.objects.visible_to(other).filter(pk=case.pk).exists()
+    assert case.events.filter(kind="referral_end").count() == 2
+    assert AuditEvent.objects.filter(action="case.referral_end").count() == 2
+    services.case_reopen(by=worker, case=case, reason="老人再次跌倒")
+    assert not Case.objects.visible_to(other).filter(pk=case.pk).exists()
+
+
 def test_a_case_with_an_unanswered_referral_cannot_close(world):
     case = run_to_evaluation(world, an_open_case(world))
     services.referral_request(

@@ -131,7 +131,7 @@ def test_the_whole_case_over_the_api(world, login):
     assert closed.json()["status"] == "closed"
     kinds = [e["kind"] for e in closed.json()["events"]]
     assert kinds == ["open", "assess", "plan", "intervene", "service", "evaluate",
-                     "referral_request", "referral_accept", "close"]  # fmt: skip
+                     "referral_request", "referral_accept", "close", "referral_end"]  # fmt: skip
     assert AuditEvent.objects.filter(action="case.read", actor_name="other_station_worker").exists()
 
 

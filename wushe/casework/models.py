@@ -414,6 +414,7 @@ class Referral(models.Model):
         ACCEPTED = "accepted", _("已接收")
         REJECTED = "rejected", _("已拒绝")
         REVOKED = "revoked", _("已撤回")
+        ENDED = "ended", _("已结束")  # accepted, then the case closed
 
     # While requested or accepted, the receiving platform sees the case.
     STANDING = (Status.REQUESTED, Status.ACCEPTED)

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -146,9 +146,7 @@ def sums_each(windows: list[Window]) -> list[dict[tuple[str, str], int]]:
     found: list[dict[tuple[str, str], int]] = [defaultdict(int) for _w in windows]
     if not parts:
         return found
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        rows = cursor.fetchall()
+    rows = _fetch(" UNION ALL ".join(parts), params)
     by_window = {n: (codes, spans, set(codes)) for n, codes, spans in asked}
     for n, source, name, code, value in rows:
         codes, spans, wanted = by_window[n]
@@ -176,13 +174,25 @@ def monthly(series: list[str], code: str, level: int, first: date, last: date):
     )
     end = month_add(last, 1) - timedelta(days=1)
     params = [*series, code, first, last, *series, lo, hi, first, end]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = _fetch(sql, params)
     found: dict[tuple[str, date], int] = defaultdict(int)
     for name, day, value in rows:
         found[(name, _date(day).replace(day=1))] += int(value)
     return found
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    """Run a figures read. It touches a few hundred index entries, yet PostgreSQL may plan
+    the UNION in parallel, and starting the workers costs more than the work (8.7 ms against
+    1.2 ms for a province's year at L): so no parallel workers for it."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _span(code: str, level: int) -> tuple[str, str]:

@@ -4,6 +4,7 @@ draft's own `client_id`: sending it again answers 200 with the visit already rec
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from datetime import date, datetime
 from typing import Literal
 
@@ -11,6 +12,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
+from ninja.responses import Response
 from pydantic import Field
 
 from wushe.casework import services
@@ -145,8 +147,8 @@ LINKS = {
 
 
 def with_links(visits):
-    """What `VisitOut` shows of each visit's links, one query per link, as plain lists on
-    the visits (`to_attr`: no queryset made per visit and link)."""
+    """What `VisitOut` shows of a visit's links, one query per link, as plain lists on the
+    visits (`to_attr`: no queryset made per visit and link)."""
     return visits.select_related("created_by").prefetch_related(
         *(Prefetch(name, queryset=qs, to_attr=f"shown_{name}") for name, qs in LINKS.items())
     )
@@ -155,6 +157,55 @@ def with_links(visits):
 def _linked(visit: Visit, name: str) -> list:
     found = getattr(visit, f"shown_{name}", None)
     return found if found is not None else list(getattr(visit, name).all())
+
+
+def _by_visit(rows) -> dict[int, list]:
+    found: dict[int, list] = defaultdict(list)
+    for visit_id, *rest in rows:
+        found[visit_id].append(rest)
+    return found
+
+
+def page_rows(visits: list[Visit]) -> list[dict]:
+    """What `VisitOut` says of each visit, built from the rows and one values query per link
+    in each link's own order: a page of 50 is not validated field by field through the
+    schema (a test holds the two equal)."""
+    ids = [v.pk for v in visits]
+    through = Visit.items.through.objects.filter(visit_id__in=ids)
+    items = _by_visit(
+        through.order_by(*(f"serviceitem__{f}" for f in ServiceItem._meta.ordering))
+        .values_list("visit_id", "serviceitem_id", "serviceitem__code", "serviceitem__name")
+    )  # fmt: skip
+    workers = _by_visit(
+        Visit.workers.through.objects.filter(visit_id__in=ids)
+        .order_by(*(f"worker__{f}" for f in Worker._meta.ordering))
+        .values_list("visit_id", "worker_id")
+    )  # fmt: skip
+    photos = _by_visit(
+        VisitPhoto.objects.filter(visit_id__in=ids)
+        .values_list("visit_id", "pk", "content_type", "size", "taken_at", "location_enc")
+    )  # fmt: skip
+    needs = _by_visit(Need.objects.filter(visit_id__in=ids).values_list("visit_id", "pk"))
+    return [
+        {
+            "id": v.pk, "client_id": v.client_id, "person_id": v.person_id,
+            "household_id": v.household_id, "region_code": v.region_id,
+            "visited_at": v.visited_at, "place": v.place,
+            "living_conditions": v.living_conditions, "risks": v.risks,
+            "needs_found": v.needs_found,
+            "items": [{"id": i, "code": c, "name": n} for i, c, n in items[v.pk]],
+            "worker_ids": [w for (w,) in workers[v.pk]], "volunteers": v.volunteers,
+            "follow_up_on": v.follow_up_on,
+            "photos": [
+                {"id": p, "content_type": t, "size": n, "taken_at": at,
+                 "has_location": bool(where)}
+                for p, t, n, at, where in photos[v.pk]
+            ],
+            "need_ids": [n for (n,) in needs[v.pk]], "created_by": str(v.created_by),
+            "created_at": v.created_at,
+        }
+        for v in visits
+    ]  # fmt: skip
 
 
 class VisitPage(Schema):
@@ -207,16 +258,18 @@ def create_visit(request: HttpRequest, payload: VisitIn) -> Status:
 
 
 @router.get("/visits", response=answers(VisitPage))
-def list_visits(request: HttpRequest, filters: Query[VisitQuery]) -> dict:
+def list_visits(request: HttpRequest, filters: Query[VisitQuery]) -> Response:
     user = user_of(request)
     region = scope_region_or_404(user, filters.region, "casework.visit")
     qs = Visit.objects.visible_to(user, within=region.code_range if region else None)
     if filters.person_id:
         qs = qs.filter(person_id=filters.person_id)
     rows, cursor = keyset_page(
-        with_links(qs), limit=filters.limit, cursor=filters.after, descending=True
-    )
-    return {"items": rows, "next_after": cursor}
+        qs.select_related("created_by"), limit=filters.limit, cursor=filters.after,
+        descending=True,
+    )  # fmt: skip
+    # Rendered as the API renders every answer (ninja's JSON encoder).
+    return Response({"items": page_rows(rows), "next_after": cursor})
 
 
 @router.get("/visits/{int:visit_id}", response=answers(VisitOut))

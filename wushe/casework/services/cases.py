@@ -169,8 +169,33 @@ def _transition(case: Case, name: str, *, by: User | None, note: str = "", **fie
         actor=by, action=f"case.{name}", obj=case, region_code=case.region_id,
         changes={"status": [case.status, target]},
     )  # fmt: skip
+    if target == S.CLOSED:
+        _end_referrals(case, by)
     case.refresh_from_db()
     return case
+
+
+def _end_referrals(case: Case, by: User | None) -> None:
+    """A closed case's accepted referrals have done their work: they end, and with them the
+    receivers' sight of the case. A reopened case is referred afresh where it is needed."""
+    standing = case.referrals.filter(kind=Referral.Kind.REFERRAL, status=Referral.Status.ACCEPTED)
+    for referral in standing.select_related("to_platform"):
+        Referral.objects.filter(pk=referral.pk).update(status=Referral.Status.ENDED)
+        referral.status = Referral.Status.ENDED
+        referral_event(
+            referral, by, "referral_end", _("结案，转介至%(r)s结束") % {"r": referral.receiver}
+        )
+
+
+def referral_event(referral: Referral, by: User | None, kind: str, summary: str, note=""):
+    """A referral's step on its case's timeline and in the audit."""
+    CaseEvent.objects.create(
+        case=referral.case, actor=by, kind=kind, summary=summary[:200], note=note
+    )
+    audit_record(
+        actor=by, action=f"case.{kind}", obj=referral.case, region_code=referral.case.region_id,
+        changes={"referral": referral.pk, "status": referral.status, "to": referral.receiver},
+    )  # fmt: skip
 
 
 @transaction.atomic

@@ -9,28 +9,16 @@ from django.utils.translation import gettext as _
 
 from wushe.accounts import permissions
 from wushe.accounts.models import User
-from wushe.audit.services import audit_record
 from wushe.casework.models import (
     Case,
-    CaseEvent,
     CaseStatus,
     Referral,
 )
-from wushe.casework.services.cases import lock, work, works_on
+from wushe.casework.services.cases import lock, referral_event, work, works_on
 from wushe.casework.services.common import text
 from wushe.network.models import Platform, Status, Tier
 
 # --- referrals -----------------------------------------------------------------------------
-
-
-def _referral_event(referral: Referral, by: User | None, kind: str, summary: str, note=""):
-    CaseEvent.objects.create(
-        case=referral.case, actor=by, kind=kind, summary=summary[:200], note=note
-    )
-    audit_record(
-        actor=by, action=f"case.{kind}", obj=referral.case, region_code=referral.case.region_id,
-        changes={"referral": referral.pk, "status": referral.status, "to": referral.receiver},
-    )  # fmt: skip
 
 
 @transaction.atomic
@@ -72,7 +60,7 @@ def referral_request(
         from_platform=case.platform, reason=reason, requested_by=by or case.worker,
     )  # fmt: skip
     label = referral.get_kind_display()
-    _referral_event(
+    referral_event(
         referral, by, "referral_request",
         _("%(k)s申请：%(to)s") % {"k": label, "to": referral.receiver}, reason,
     )  # fmt: skip
@@ -146,7 +134,7 @@ def referral_decide(
         case.save(update_fields=["platform", "worker", "updated_at"])
         case.team.clear()
     verb = _("已接收") if accept else _("已拒绝")
-    _referral_event(
+    referral_event(
         referral, by, "referral_accept" if accept else "referral_reject",
         _("%(to)s%(v)s%(k)s") % {"to": referral.receiver, "v": verb,
                                  "k": referral.get_kind_display()}, note,
@@ -165,7 +153,7 @@ def referral_revoke(*, by: User | None, referral: Referral, note: str = "") -> R
     if not revoked:
         raise ValidationError({"status": _("对方已处理，不能撤回。")})
     referral.refresh_from_db()
-    _referral_event(
+    referral_event(
         referral, by, "referral_revoke", _("撤回转介：%(to)s") % {"to": referral.receiver}, note
     )
     return referral
