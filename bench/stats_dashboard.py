@@ -7,10 +7,11 @@ Usage: .venv/bin/python bench/stats_dashboard.py --size S|M|L [--reuse] [--sampl
 `bench/stats_data.py` left). The server is gunicorn (2 sync workers, DEBUG off); the caller
 is the province administrator with a personal API token.
 
-- dashboard: every headline figure (`GET /api/v1/stats/regions/{province}/figures`, with the
-  previous period and last year) plus the breakdown by city (`…/breakdown`), for a month
-  (2026-11) and for a year (2026, which includes the current month, so the live network
-  figures are counted too).
+- dashboard: every headline figure with the previous period and last year, plus the
+  breakdown by city, in one request (`GET /api/v1/stats/regions/{province}/dashboard`, what a
+  dashboard client asks first), for a month (2026-11) and for a year (2026, which includes
+  the current month, so the live network figures are shown too). Also each of its halves
+  (`…/figures`, `…/breakdown`) and their sum as two requests.
 - anchor: `GET /api/v1/regions/{province}` (one row by primary key, same auth and scope).
 - naive: `GET /bench/naive/{province}` (bench/urls_bench.py): the record-based figures by
   COUNT / COUNT(DISTINCT) … GROUP BY over visits and people, for the same periods and cities.
@@ -141,12 +142,11 @@ def after_network_change(client: Client, prov: str, anchor: float, *, tries: int
     from wushe.stats.live import network_changed
 
     period = PERIODS["year"]
-    head = ok(client, f"/api/v1/stats/regions/{prov}/figures?period={period}")
-    breakdown = ok(client, f"/api/v1/stats/regions/{prov}/breakdown?period={period}")
+    board = ok(client, f"/api/v1/stats/regions/{prov}/dashboard?period={period}")
     runs = []
     for _ in range(tries):
         network_changed()  # committed: what a platform, posting or region write does
-        runs.append(timed_ms(head) + timed_ms(breakdown))
+        runs.append(timed_ms(board))
     return {
         "case": f"dashboard, year {period}, first read after a network change",
         "p50_ms": round(p50(runs), 1), "p95_ms": round(max(runs), 1),
@@ -185,6 +185,8 @@ def measure(base: str, who: Actors, *, samples: int, naive_samples: int, commits
             client, f"/api/v1/stats/regions/{prov}/figures?period={period}")  # fmt: skip
         cases[f"breakdown by city, {label} {period}"] = ok(
             client, f"/api/v1/stats/regions/{prov}/breakdown?period={period}")  # fmt: skip
+        cases[f"dashboard in one request (/dashboard: headline + breakdown), {label} {period}"] = (
+            ok(client, f"/api/v1/stats/regions/{prov}/dashboard?period={period}"))  # fmt: skip
     found = sample(cases, samples)
     anchor = p95(found[next(iter(cases))])
     rows = []
@@ -201,17 +203,20 @@ def measure(base: str, who: Actors, *, samples: int, naive_samples: int, commits
         naive[label] = [timed_ms(ok(client, path)) for _ in range(naive_samples)]
         wrong += agreement(client, who, client.json(path), period)
     for name, values in found.items():
+        one = name.startswith("dashboard in one request")
+        label = next(k for k in PERIODS if f", {k} " in f"{name} ") if one else ""
         rows.append({"case": name, "p50_ms": round(p50(values), 1), "p95_ms": round(p95(values), 1),
-                     "p95_vs_pk": round(p95(values) / anchor, 2), "naive_p50_vs_this": "",
-                     "target": "" if "anchor" in name else "p95 ≤ 3× pk"})  # fmt: skip
+                     "p95_vs_pk": round(p95(values) / anchor, 2),
+                     "naive_p50_vs_this": round(p50(naive[label]) / p50(values), 1) if one else "",
+                     "target": "p95 ≤ 3× pk; naive ≥ 100×" if one else ""})  # fmt: skip
     for label, period in PERIODS.items():
         both = dashboards[label]
         rows.append({
-            "case": f"dashboard = headline + breakdown, {label} {period}",
+            "case": f"dashboard as two requests = headline + breakdown, {label} {period}",
             "p50_ms": round(p50(both), 1), "p95_ms": round(p95(both), 1),
             "p95_vs_pk": round(p95(both) / anchor, 2),
             "naive_p50_vs_this": round(p50(naive[label]) / p50(both), 1),
-            "target": "p95 ≤ 3× pk; naive ≥ 100×",
+            "target": "(two round trips against the anchor's one)",
         })  # fmt: skip
         rows.append({
             "case": f"naive GROUP BY over the records, {label} {period}",
@@ -255,7 +260,9 @@ def main() -> None:
         notes="Over HTTP to gunicorn (2 sync workers, DEBUG off) on the same machine, one "
         f"request at a time, {args.samples} samples a case round-robin; token auth as the "
         "province administrator. p95_vs_pk: p95 ÷ the primary-key endpoint's p95 (target ≤ "
-        "3 for the dashboard). naive_p50_vs_this: the naive endpoint's p50 ÷ the dashboard's "
+        "3 for the dashboard in one request; the two-request rows pay the HTTP round trip "
+        "twice against the anchor's once). naive_p50_vs_this: the naive endpoint's p50 ÷ the "
+        "dashboard's "
         "(target ≥ 100); the naive endpoint computes only the record-based figures this data "
         "has (visits, people), which favours it. The year includes the current month, so it "
         "shows the live network figures (stations, coverage, workers): counted from the "

@@ -67,12 +67,13 @@ def test_the_list_and_the_detail_show_a_visit_as_its_sync_answered(world, login)
     assert client.get(f"{API}/visits/{answer['id']}").json() == answer
     with CaptureQueriesContext(connection) as one:
         page = client.get(f"{API}/visits").json()
+    for_one = len(one)  # now: the next request empties the connection's log
     assert page["items"] == [answer]
     for _ in range(3):
         assert post(client, "/visits", visit_body(world)).status_code == 201
     with CaptureQueriesContext(connection) as four:
         assert len(client.get(f"{API}/visits").json()["items"]) == 4
-    assert len(four) == len(one)
+    assert len(four) == for_one > 0
 
 
 def test_visit_errors_name_the_field(world, login):

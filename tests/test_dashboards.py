@@ -454,7 +454,7 @@ def test_wall_renders_tiles_ranking_and_where_to_refresh_from(visits, login, set
     assert 'class="wall-body"' in body and 'id="wall-ranking"' in body and "wall-map" not in body
     data = wall_data(response)
     assert data["mapUrl"] is None and data["refreshSeconds"] == 30
-    assert data["api"]["figures"] == f"/api/v1/stats/regions/{COUNTY}/figures"
+    assert data["api"]["dashboard"] == f"/api/v1/stats/regions/{COUNTY}/dashboard"
     ranking = {i["code"]: i["value"] for i in data["ranking"]["items"]}
     assert ranking == {TOWNSHIP: 2, OTHER_TOWNSHIP: 1}  # 累计服务群众: the visits
     assert 'data-indicator="served_person_times" data-unit="人次" data-value="3"' in body
@@ -498,3 +498,26 @@ def test_the_api_the_wall_refreshes_from_answers_the_same_figures(visits, login)
         f"/api/v1/stats/regions/{COUNTY}/breakdown?indicators=served_person_times"
     ).json()["rows"]
     assert [Decimal(str(r["values"]["served_person_times"])) for r in rows] == [2, 1]
+
+
+def test_the_dashboard_endpoint_answers_the_headline_and_breakdown_in_one(visits, login):
+    """`/dashboard` is `/figures` and `/breakdown` in one answer, read in one statement."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(visits.users["county_admin"])
+    base = f"/api/v1/stats/regions/{COUNTY}"
+    month = timezone.localdate().strftime("%Y-%m")
+    with CaptureQueriesContext(connection) as queries:
+        both = client.get(f"{base}/dashboard?period={month}")
+    figure_reads = [q["sql"] for q in queries if "stats_total" in q["sql"]]
+    assert both.status_code == 200, both.content
+    assert both.json()["figures"] == client.get(f"{base}/figures?period={month}").json()
+    assert both.json()["breakdown"] == client.get(f"{base}/breakdown?period={month}").json()
+    assert len(figure_reads) == 1
+    narrowed = client.get(f"{base}/dashboard?indicators=visits&columns=served_person_times")
+    (figure,) = narrowed.json()["figures"]["figures"]
+    assert figure["indicator"] == "visits" and Decimal(str(figure["value"])) == 3
+    rows = narrowed.json()["breakdown"]["rows"]
+    assert [Decimal(str(r["values"]["served_person_times"])) for r in rows] == [2, 1]
+    assert client.get(f"{base}/dashboard?columns=nonsense").status_code == 422

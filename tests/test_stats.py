@@ -331,7 +331,7 @@ def test_a_dashboard_reads_its_periods_and_child_regions_in_one_statement(world)
     periods = [this, this.previous(), this.last_year()]
     one_by_one = [indicators.evaluate(chosen, [county], p) for p in periods]
     with CaptureQueriesContext(connection) as queries:
-        together = indicators.evaluate_each(chosen, [([county], p) for p in periods])
+        together = indicators.evaluate_each([(chosen, [county], p) for p in periods])
     assert together == one_by_one and len(queries) == 1
     assert together[0][("visits", county.code)] == 3
 

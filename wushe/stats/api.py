@@ -110,12 +110,7 @@ def list_indicators(request: HttpRequest) -> list[dict]:
     ]  # fmt: skip
 
 
-@router.get("/stats/regions/{code}/figures", response=answers(FiguresOut))
-def get_figures(request: HttpRequest, code: str, filters: Query[FigureQuery]) -> dict:
-    """Headline figures of a region for a period, with the previous period and last year."""
-    region = _region(request, code)
-    period = Period.parse(filters.period)
-    figures = dashboard.headline(region, period, _codes(filters.indicators, dashboard.HEADLINE))
+def _figures_out(region, period: Period, figures) -> dict:
     return {
         "region_code": region.code, "region_name": region.name, "period": period.key,
         "period_label": period.label,
@@ -128,16 +123,9 @@ def get_figures(request: HttpRequest, code: str, filters: Query[FigureQuery]) ->
     }  # fmt: skip
 
 
-@router.get("/stats/regions/{code}/breakdown", response=answers(BreakdownOut))
-def get_breakdown(request: HttpRequest, code: str, filters: Query[FigureQuery]) -> dict:
-    """Each child region's figures, and the region's own (the total)."""
-    region = _region(request, code)
-    period = Period.parse(filters.period)
-    chosen = [catalogue.get(c) for c in _codes(filters.indicators, dashboard.BREAKDOWN)]
-    rows, own = catalogue.by_child_and_total(chosen, region, period)
+def _breakdown_out(region, period: Period, codes: list[str], rows, own: dict) -> dict:
     return {
-        "region_code": region.code, "period": period.key,
-        "indicators": [i.code for i in chosen],
+        "region_code": region.code, "period": period.key, "indicators": codes,
         "rows": [
             {"region_code": child.code, "region_name": child.name,
              "values": {k: _number(v) for k, v in values.items()}}
@@ -145,6 +133,52 @@ def get_breakdown(request: HttpRequest, code: str, filters: Query[FigureQuery]) 
         ],
         "total": {code: _number(value) for code, value in own.items()},
     }  # fmt: skip
+
+
+@router.get("/stats/regions/{code}/figures", response=answers(FiguresOut))
+def get_figures(request: HttpRequest, code: str, filters: Query[FigureQuery]) -> dict:
+    """Headline figures of a region for a period, with the previous period and last year."""
+    region = _region(request, code)
+    period = Period.parse(filters.period)
+    figures = dashboard.headline(region, period, _codes(filters.indicators, dashboard.HEADLINE))
+    return _figures_out(region, period, figures)
+
+
+@router.get("/stats/regions/{code}/breakdown", response=answers(BreakdownOut))
+def get_breakdown(request: HttpRequest, code: str, filters: Query[FigureQuery]) -> dict:
+    """Each child region's figures, and the region's own (the total)."""
+    region = _region(request, code)
+    period = Period.parse(filters.period)
+    codes = _codes(filters.indicators, dashboard.BREAKDOWN)
+    rows, own = catalogue.by_child_and_total([catalogue.get(c) for c in codes], region, period)
+    return _breakdown_out(region, period, codes, rows, own)
+
+
+class DashboardQuery(Schema):
+    period: Text | None = Field(None, max_length=20, description="2026-11、2026Q3 或 2026")
+    indicators: Text | None = Field(None, max_length=500, description="头条指标，逗号分隔")
+    columns: Text | None = Field(None, max_length=500, description="下级区划表的指标，逗号分隔")
+
+
+class DashboardOut(Schema):
+    figures: FiguresOut
+    breakdown: BreakdownOut
+
+
+@router.get("/stats/regions/{code}/dashboard", response=answers(DashboardOut))
+def get_dashboard(request: HttpRequest, code: str, filters: Query[DashboardQuery]) -> dict:
+    """What a dashboard shows first, in one answer: the headline figures (as `figures`) and
+    the child regions' (as `breakdown`), read together."""
+    region = _region(request, code)
+    period = Period.parse(filters.period)
+    codes = _codes(filters.columns, dashboard.BREAKDOWN)
+    figures, rows, own = dashboard.headline_and_breakdown(
+        region, period, _codes(filters.indicators, dashboard.HEADLINE), codes
+    )
+    return {
+        "figures": _figures_out(region, period, figures),
+        "breakdown": _breakdown_out(region, period, codes, rows, own),
+    }
 
 
 class TrendQuery(Schema):

@@ -90,8 +90,7 @@ def wall_data(user, region, period: Period) -> dict:
         "trendMonths": TREND_MONTHS,
         "categories": category_series(dashboard.categories(user, region, period)),
         "api": {
-            "figures": reverse("api:get_figures", args=[region.code]),
-            "breakdown": reverse("api:get_breakdown", args=[region.code]),
+            "dashboard": reverse("api:get_dashboard", args=[region.code]),
             "trend": reverse("api:get_trend", args=[region.code]),
         },
     }

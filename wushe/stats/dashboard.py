@@ -65,15 +65,30 @@ class Dashboard:
 
 
 def headline(region, period: Period, codes: list[str] | None = None) -> list[Figure]:
+    return headline_and_breakdown(region, period, codes)[0]
+
+
+def headline_and_breakdown(
+    region, period: Period, codes: list[str] | None = None, columns: list[str] | None = None
+) -> tuple[list[Figure], list[tuple[object, dict]], dict]:
+    """The headline figures with the previous period and last year, and (given `columns`)
+    each child region's figures with the region's own: one reading, one statement."""
     chosen = [catalogue.get(c) for c in (codes or HEADLINE)]
-    now, before, year_ago = catalogue.evaluate_each(
-        chosen, [([region], p) for p in (period, period.previous(), period.last_year())]
-    )
+    periods = (period, period.previous(), period.last_year())
+    asked = [(chosen, [region], p) for p in periods]
+    children = catalogue.children_of(region) if columns is not None else []
+    wide = [catalogue.get(c) for c in columns or []]
+    if columns is not None:
+        asked.append((wide, [*children, region], period))
+    now, before, year_ago, *breakdown = catalogue.evaluate_each(asked)
     key = region.code
-    return [
+    figures = [
         Figure(i, now[(i.code, key)], before[(i.code, key)], year_ago[(i.code, key)])
         for i in chosen
     ]
+    if columns is None:
+        return figures, [], {}
+    return figures, *catalogue.child_rows(wide, region, children, breakdown[0])
 
 
 def categories(user, region, period: Period) -> list[tuple[str, str, int]]:
@@ -93,9 +108,10 @@ def categories(user, region, period: Period) -> list[tuple[str, str, int]]:
 
 def build(user, region, period: Period, *, trend_months: int = 12) -> Dashboard:
     board = Dashboard(region=region, period=period)
-    board.headline = headline(region, period)
+    board.headline, board.children, _total = headline_and_breakdown(
+        region, period, columns=BREAKDOWN
+    )
     board.columns = [catalogue.get(c) for c in BREAKDOWN]
-    board.children = catalogue.by_child(board.columns, region, period)
     board.totals = {f.indicator.code: f.value for f in board.headline}
     first = month_add(period.last, -(trend_months - 1))
     board.trends = [

@@ -194,19 +194,20 @@ def evaluate(
     """{(indicator code, region code): value} for each region; None where the indicator
     cannot be read for the period (a distinct count over a quarter, a live count of the
     past)."""
-    return evaluate_each(indicators, [(regions, period)])[0]
+    return evaluate_each([(indicators, regions, period)])[0]
 
 
 def evaluate_each(
-    indicators: list[Indicator], asked: list[tuple[list, Period]]
+    asked: list[tuple[list[Indicator], list, Period]],
 ) -> list[dict[tuple[str, str], Decimal | int | None]]:
-    """`evaluate` for each (regions, period) asked, the record-based figures of all of them
-    read in one statement."""
+    """`evaluate` for each (indicators, regions, period) asked, the record-based figures of
+    all of them read in one statement (a dashboard's headline, its comparisons and its
+    breakdown are one round trip)."""
     answers: list[dict[tuple[str, str], Decimal | int | None]] = []
     windows, wanted = [], []  # wanted: (answer, window, indicators with their series)
     memos: dict[tuple[str, ...], dict] = {}  # live counts, shared by the same regions
     token = None  # the network's, read once
-    for regions, period in asked:
+    for indicators, regions, period in asked:
         values: dict[tuple[str, str], Decimal | int | None] = {}
         answers.append(values)
         pairs = tuple((r.code, r.level) for r in regions)
@@ -266,6 +267,11 @@ def by_child_and_total(
     """`by_child`, and the region's own figures (the total row), in one reading."""
     children = children_of(region)
     found = evaluate(indicators, [*children, region], period)
+    return child_rows(indicators, region, children, found)
+
+
+def child_rows(indicators: list[Indicator], region, children: list, found: dict):
+    """`by_child_and_total`'s answer from an evaluation of the children and the region."""
     rows = [
         (child, {i.code: found[(i.code, child.code)] for i in indicators}) for child in children
     ]

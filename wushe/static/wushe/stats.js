@@ -216,19 +216,20 @@
 
     function refresh() {
       var q = "?period=" + encodeURIComponent(data.period);
+      // The tiles and the ranking in one answer (/dashboard), then each trend.
       var urls = [
-        data.api.figures + q + "&indicators=" + data.headline.join(","),
-        data.api.breakdown + q + "&indicators=" + data.ranking.indicator
+        data.api.dashboard + q + "&indicators=" + data.headline.join(",") +
+          "&columns=" + data.ranking.indicator
       ].concat(data.trends.map(function (t) {
         return data.api.trend + q + "&indicator=" + t.code + "&months=" + data.trendMonths;
       }));
       return getAll(urls).then(function (answers) {
-        drawTiles(answers[0].figures);
-        data.ranking.items = answers[1].rows.map(function (row) {
+        drawTiles(answers[0].figures.figures);
+        data.ranking.items = answers[0].breakdown.rows.map(function (row) {
           return { code: row.region_code, name: row.region_name, value: row.values[data.ranking.indicator] };
         });
         drawRanking(data.ranking);
-        data.trends = answers.slice(2).map(function (answer, n) {
+        data.trends = answers.slice(1).map(function (answer, n) {
           var t = data.trends[n];
           return { code: t.code, name: t.name, unit: t.unit,
                    months: answer.points.map(function (p) { return p.month.slice(0, 7); }),
