@@ -8,7 +8,8 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Literal
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -166,7 +167,7 @@ def _by_visit(rows) -> dict[int, list]:
     return found
 
 
-def page_rows(visits: list[Visit]) -> list[dict]:
+def page_rows(visits: list[Visit]) -> list[dict]:  # visits annotated with `creator`
     """What `VisitOut` says of each visit, built from the rows and one values query per link
     in each link's own order: a page of 50 is not validated field by field through the
     schema (a test holds the two equal)."""
@@ -201,7 +202,7 @@ def page_rows(visits: list[Visit]) -> list[dict]:
                  "has_location": bool(where)}
                 for p, t, n, at, where in photos[v.pk]
             ],
-            "need_ids": [n for (n,) in needs[v.pk]], "created_by": str(v.created_by),
+            "need_ids": [n for (n,) in needs[v.pk]], "created_by": v.creator,
             "created_at": v.created_at,
         }
         for v in visits
@@ -264,10 +265,11 @@ def list_visits(request: HttpRequest, filters: Query[VisitQuery]) -> Response:
     qs = Visit.objects.visible_to(user, within=region.code_range if region else None)
     if filters.person_id:
         qs = qs.filter(person_id=filters.person_id)
+    # Who recorded it as `str(user)` says it (name, else username), without a user per row.
+    creator = Coalesce(NullIf("created_by__name", Value("")), "created_by__username")
     rows, cursor = keyset_page(
-        qs.select_related("created_by"), limit=filters.limit, cursor=filters.after,
-        descending=True,
-    )  # fmt: skip
+        qs.annotate(creator=creator), limit=filters.limit, cursor=filters.after, descending=True
+    )
     # Rendered as the API renders every answer (ninja's JSON encoder).
     return Response({"items": page_rows(rows), "next_after": cursor})
 
