@@ -544,3 +544,20 @@ def test_one_need_opens_one_case(world):
     with pytest.raises(ValidationError):
         an_open_case(world, need=stale)
     assert Case.objects.count() == 1
+
+
+def test_today_is_the_platforms_day_not_utcs(monkeypatch):
+    """At 01:00 in Beijing, UTC's date is still yesterday: a service recorded for today is
+    not in the future."""
+    from datetime import UTC, date, datetime
+
+    from django.utils import timezone as django_timezone
+
+    from wushe.casework.services.common import not_future
+
+    monkeypatch.setattr(django_timezone, "now", lambda: datetime(2026, 12, 1, 17, 0, tzinfo=UTC))
+    errors: dict = {}
+    not_future(date(2026, 12, 2), "served_on", errors)  # 2026-12-02 01:00 in Beijing
+    assert errors == {}
+    not_future(date(2026, 12, 3), "served_on", errors)
+    assert "served_on" in errors

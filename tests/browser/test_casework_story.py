@@ -178,8 +178,9 @@ def test_a_station_workers_day_from_visit_to_approved_closure(
     kinds = list(case.events.values_list("kind", flat=True))
     assert kinds == [
         "open", "assess", "plan", "intervene", "service", "referral_request", "referral_accept",
-        "evaluate", "request_closure", "approve_closure",
+        "evaluate", "request_closure", "approve_closure", "referral_end",
     ]  # fmt: skip
+    assert case.referrals.get().status == "ended"  # the receiving station's part is over
 
     # --- the person's file, as PDF --------------------------------------------------------
     log_in(page, base_url, "station_worker")

@@ -39,6 +39,12 @@ def items_for(region_code: str, items: Iterable[ServiceItem], errors: dict) -> l
 
 def not_future(moment: datetime | date, field: str, errors: dict) -> None:
     now = timezone.now()
-    late = moment > now + CLOCK_SKEW if isinstance(moment, datetime) else moment > now.date()
+    # A day is today's where the platform keeps time (TIME_ZONE), not in UTC: from midnight
+    # to 08:00 in China, UTC's date is still yesterday.
+    late = (
+        moment > now + CLOCK_SKEW
+        if isinstance(moment, datetime)
+        else moment > timezone.localdate(now)
+    )
     if late:
         errors[field] = _("不能晚于现在。")
