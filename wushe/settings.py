@@ -153,6 +153,11 @@ else:
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                 ),
             },
+            # The tests' database is a file too, not SQLite's shared in-memory one: there a
+            # second connection (the live server's thread, the task worker) is answered
+            # "table is locked" at once, where a file in WAL mode lets readers read and
+            # makes a writer wait its turn, as in a deployment.
+            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -3,11 +3,8 @@ it row by row, imports the good rows and finds the people in the list."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.core.management import call_command
-from django.db import OperationalError
 from playwright.sync_api import expect
 
 from tests.test_people_import import row, xlsx
@@ -19,17 +16,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def run_worker() -> None:
-    """What `wushe worker` does beside the web server. The test database is SQLite in memory
-    with a shared cache, which answers "table is locked" at once while the page's status
-    poll reads, where a deployment's database file waits (busy timeout): so try again."""
-    for attempt in range(10):
-        try:
-            call_command("worker", batch=True)
-            return
-        except OperationalError as exc:
-            if "locked" not in str(exc) or attempt == 9:
-                raise
-            time.sleep(0.3)
+    """What `wushe worker` does beside the web server, while the page polls its status."""
+    call_command("worker", batch=True)
 
 
 def roster_file(rows: list[dict], name: str = "爱国街道花名册.xlsx") -> dict:
