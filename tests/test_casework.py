@@ -97,6 +97,30 @@ def test_the_same_draft_synced_twice_makes_one_visit(world):
     assert Visit.objects.filter(client_id=client_id).count() == 1
 
 
+def test_visits_and_people_keep_no_index_a_wider_one_serves():
+    """Every index is one more write per visit saved and per visit a 区划调整 recodes: the
+    region and person columns are reached through (region, visited_at), (person,
+    visited_at), (region, name) and the search keys' unique (person, key)."""
+    tables = ["casework_visit", "people_person", "people_personsearchkey"]
+    with connection.cursor() as cursor:
+        found = {
+            table: sorted(
+                tuple(c["columns"])
+                for c in connection.introspection.get_constraints(cursor, table).values()
+                if c["index"] and not c["primary_key"]
+            )
+            for table in tables
+        }
+    assert ("region_code",) not in found["casework_visit"]
+    assert ("person_id",) not in found["casework_visit"]
+    assert {("region_code", "visited_at"), ("person_id", "visited_at")} <= set(
+        found["casework_visit"]
+    )
+    assert ("region_code",) not in found["people_person"]
+    assert found["people_person"].count(("phone_index",)) == 1  # no pattern-ops twin
+    assert ("person_id",) not in found["people_personsearchkey"]
+
+
 def test_another_account_cannot_reuse_a_draft_id(world):
     client_id = uuid.uuid4()
     a_visit(world, client_id=client_id)

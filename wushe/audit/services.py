@@ -93,7 +93,8 @@ def audit_record(
         object_repr = object_repr or str(obj)[:200]
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
     info = context.current()
-    with transaction.atomic():
+    # No savepoint of its own: a failed audit entry fails the write it records.
+    with transaction.atomic(savepoint=False):
         head = _lock_head()
         event = AuditEvent(
             chain=head.chain,

@@ -76,9 +76,12 @@ class Visit(models.Model):
 
     # Made by the phone before the visit is sent: a second sync of the same draft finds it.
     client_id = models.UUIDField(_("客户端编号"), unique=True, default=uuid.uuid4, editable=False)
+    # No index of their own for person and region: (person, visited_at) and (region,
+    # visited_at) below serve every lookup, and each index more is one more write per visit
+    # and per visit a 区划调整 recodes.
     person = models.ForeignKey(
         "people.Person", verbose_name=_("走访对象"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="visits",
+        on_delete=models.PROTECT, related_name="visits", db_index=False,
     )  # fmt: skip
     household = models.ForeignKey(
         "people.Household", verbose_name=_("走访家庭"), null=True, blank=True,
@@ -91,7 +94,7 @@ class Visit(models.Model):
     )
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("所在村（社区）"), on_delete=models.PROTECT,
-        related_name="+", db_column="region_code",
+        related_name="+", db_column="region_code", db_index=False,
     )  # fmt: skip
     visited_at = models.DateTimeField(_("走访时间"))
     place = models.CharField(_("走访地点"), max_length=200, blank=True)

@@ -35,8 +35,11 @@ class ServiceItemQuerySet(models.QuerySet):
     def outside(self, code: str, items) -> list:
         """Those of `items` that do not apply in region `code` (a record or a platform's
         list may name only items that do)."""
-        allowed = set(self.for_region(code).values_list("pk", flat=True))
-        return [item for item in items if item.pk not in allowed]
+        # for_region() told from the items themselves: no query for every record saved.
+        above = set(ancestor_codes(code))
+        return [
+            item for item in items if item.region_id is not None and item.region_id not in above
+        ]
 
     def visible_to(self, user, action: str = "view"):
         """The standard items for everyone signed in; a local item for those whose scope

@@ -157,10 +157,11 @@ class Person(models.Model):
     birth_date = models.DateField(_("出生日期"), null=True, blank=True, db_index=True)
     ethnicity = models.CharField(_("民族"), max_length=20, blank=True)
     phone_enc = models.TextField(_("联系电话（密文）"), blank=True)
-    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_index = models.CharField(max_length=64, blank=True)
+    # Indexed by (region, name) below, which serves region ranges as well.
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("所在村（社区）"), on_delete=models.PROTECT,
-        related_name="+", db_column="region_code",
+        related_name="+", db_column="region_code", db_index=False,
     )  # fmt: skip
     address = models.CharField(_("住址"), max_length=200, blank=True)
     household = models.ForeignKey(
@@ -183,7 +184,12 @@ class Person(models.Model):
         verbose_name = _("服务对象")
         verbose_name_plural = _("服务对象")
         ordering = ["region_id", "name", "id"]
-        indexes = [models.Index(fields=["region", "name"])]
+        indexes = [
+            models.Index(fields=["region", "name"]),
+            # Equality only: a plain index, without the pattern-ops twin PostgreSQL would
+            # add for db_index.
+            models.Index(fields=["phone_index"], name="people_person_phone_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -233,7 +239,8 @@ class PersonSearchKey(models.Model):
     """One searchable key of a person (a name fragment, a pinyin spelling, initials, or a
     keyed digest of an ID or phone suffix), with the person's region for scoped range scans."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    # The unique (person, key) below indexes person lookups.
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
     region_code = models.CharField(max_length=12)
     key = models.CharField(max_length=80)
 

@@ -15,13 +15,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 from wushe.stats.models import Delta, Mark
 from wushe.stats.series import DistinctSeries, SumSeries, series_of
 
 Key = tuple[str, str, date]  # (series, region code, day)
 COMPACT_EVERY = 500  # one write in this many asks the worker to compact
+MARK_BATCH = 2000  # marks per INSERT: 4 parameters each, well inside SQLite's limit
 
 
 def _label(obj: models.Model) -> str:
@@ -106,26 +107,36 @@ def _positions(obj: models.Model) -> dict[tuple[str, str], tuple[str, date]]:
 def _place_new(
     candidates: dict[tuple[str, str], tuple[str, date]],
 ) -> tuple[dict[Key, int], set[tuple[str, str]]]:
-    """The marks new records move, read in one locked query: a key with no mark yet gets one
-    here; a mark on a later day moves here; one on an earlier day (or this very place and
-    day) stays. What cannot be told so (same day, another village; a race) is returned, to be
-    placed by looking at the records."""
+    """The marks new records move. A key with no mark yet gets one here; then the marks that
+    were there already are read locked: one on a later day moves here, one on an earlier day
+    (or this very place and day) stays. What cannot be told so (same day, another village) is
+    returned, to be placed by looking at the records.
+
+    Both steps take the keys in one order, and the new marks go in first, so two writers
+    that share keys wait for each other instead of deadlocking: a writer that already holds
+    some keys never then waits for an earlier one."""
     changes: dict[Key, int] = defaultdict(int)
     if not candidates:
         return changes, set()
+    order = sorted(candidates)
+    placed = _insert_missing([(*key, *candidates[key]) for key in order])
+    for key in placed:
+        changes[(key[0], *candidates[key])] += 1
+    rest = [key for key in order if key not in placed]
+    unsure: set[tuple[str, str]] = set()
+    if not rest:
+        return changes, unsure
     existing = {
         (m.series, m.key): m
-        # Locked in one order by every writer, so two that share keys never deadlock.
         for m in Mark.objects.select_for_update()
-        .filter(series__in={s for s, _k in candidates}, key__in={k for _s, k in candidates})
+        .filter(series__in={s for s, _k in rest}, key__in={k for _s, k in rest})
         .order_by("series", "key")
     }
-    unsure: set[tuple[str, str]] = set()
-    fresh: list[Mark] = []
-    for (series, key), (code, day) in candidates.items():
+    for series, key in rest:
+        code, day = candidates[(series, key)]
         mark = existing.get((series, key))
-        if mark is None:
-            fresh.append(Mark(series=series, key=key, region_code=code, day=day))
+        if mark is None:  # removed since the insert saw it: look at the records
+            unsure.add((series, key))
         elif mark.day < day or (mark.day == day and mark.region_code == code):
             continue
         elif mark.day > day:
@@ -134,15 +145,31 @@ def _place_new(
             changes[(series, code, day)] += 1
         else:
             unsure.add((series, key))
-    try:
-        with transaction.atomic():
-            Mark.objects.bulk_create(fresh)
-    except IntegrityError:  # another writer placed one of these marks first
-        unsure |= {(m.series, m.key) for m in fresh}
-    else:
-        for mark in fresh:
-            changes[(mark.series, mark.region_code, mark.day)] += 1
     return changes, unsure
+
+
+def _insert_missing(rows: list[tuple[str, str, str, date]]) -> set[tuple[str, str]]:
+    """Insert the marks (series, key, region, day) that do not exist yet, in the order given;
+    returns the (series, key) this transaction inserted. A key another writer is inserting
+    waits for that writer to finish, then counts as there already."""
+    table = connection.ops.quote_name(Mark._meta.db_table)
+    inserted: set[tuple[str, str]] = set()
+    for start in range(0, len(rows), MARK_BATCH):
+        batch = rows[start : start + MARK_BATCH]
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
+        params = [
+            value
+            for series, key, code, day in batch
+            for value in (series, key, code, connection.ops.adapt_datefield_value(day))
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'INSERT INTO {table} ("series", "key", "region_code", "day") VALUES {values} '
+                'ON CONFLICT ("series", "key") DO NOTHING RETURNING "series", "key"',
+                params,
+            )
+            inserted.update((series, key) for series, key in cursor.fetchall())
+    return inserted
 
 
 @contextmanager
