@@ -76,6 +76,44 @@ def test_the_list_and_the_detail_show_a_visit_as_its_sync_answered(world, login)
     assert len(four) == for_one > 0
 
 
+def test_a_county_pages_its_visits_newest_first_and_sqlite_walks_the_key(world, login):
+    """A county's list is paged by walking the primary key: SQLite, which cannot tell how
+    many visits a code range holds, would otherwise sort the county's every visit for each
+    page. A township's list keeps the region index."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    worker = login(world.users["station_worker"])
+    made = [post(worker, "/visits", visit_body(world)).json()["id"] for _ in range(5)]
+
+    def listing(client, path) -> tuple[str, str]:
+        """The list's SQL and, on SQLite, its plan."""
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        sql = next(
+            q["sql"] for q in queries if 'FROM "casework_visit"' in q["sql"] and "LIMIT" in q["sql"]
+        )
+        if connection.vendor != "sqlite":
+            return sql, ""
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            return sql, " | ".join(str(row[-1]) for row in cursor.fetchall())
+
+    sql, _plan = listing(worker, f"{API}/visits?limit=2")  # a township: its index
+    assert '+"casework_visit"."region_code"' not in sql and '"region_code" >=' in sql
+    county = login(world.users["county_admin"])
+    seen, after = [], None
+    while True:
+        page = county.get(f"{API}/visits?limit=2" + (f"&after={after}" if after else "")).json()
+        seen += [v["id"] for v in page["items"]]
+        if (after := page["next_after"]) is None:
+            break
+    assert seen == sorted(made, reverse=True)
+    if connection.vendor == "sqlite":
+        sql, plan = listing(county, f"{API}/visits?limit=2")
+        assert '+"casework_visit"."region_code"' in sql and "TEMP B-TREE" not in plan
+
+
 def test_visit_errors_name_the_field(world, login):
     client = login(world.users["station_worker"])
     response = post(client, "/visits", visit_body(world, item_ids=[]))

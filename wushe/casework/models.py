@@ -53,13 +53,13 @@ class Urgency(models.TextChoices):
 
 
 class VisitQuerySet(ScopedQuerySet):
-    def visible_to(self, user, action: str = "view", *, within=None):
+    def visible_to(self, user, action: str = "view", *, within=None, by_key=False):
         """Visits in scope, of people the user may see; a visit to a whole household with a
         child in it only for those who may see children."""
         from wushe.accounts.permissions import can
         from wushe.people.models import Person, adult_cutoff
 
-        qs = super().visible_to(user, action, within=within)
+        qs = super().visible_to(user, action, within=within, by_key=by_key)
         seen = _person_seen_by(user, "casework.visit", action)
         if seen is not None:
             qs = qs.filter(Q(person__isnull=True) | seen)

@@ -4,7 +4,8 @@ Every scoped model stores the 12-digit code of its lowest region (or reaches one
 `region_field`), so scoping is a range predicate on an indexed column (DESIGN.md).
 """
 
-from django.db import models
+from django.db import connection, models
+from django.db.models import CharField, F, Func
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -12,14 +13,29 @@ class ScopedQuerySet(models.QuerySet):
     # The rights-table entry that governs these rows (default: the model's own label).
     rights_label: str | None = None
 
-    def visible_to(self, user, action: str = "view", *, within: tuple[str, str] | None = None):
-        """Rows the user may `action`; `within` (a region's code range) narrows them to it."""
+    def visible_to(
+        self,
+        user,
+        action: str = "view",
+        *,
+        within: tuple[str, str] | None = None,
+        by_key: bool = False,
+    ):
+        """Rows the user may `action`; `within` (a region's code range) narrows them to it.
+
+        `by_key`: the caller pages through a wide scope (a county or more) in primary-key
+        order. SQLite cannot tell how many rows a code range holds, so it would read the
+        whole range from the region index and sort it for every page; with the range kept
+        off the index (SQLite's unary +) it walks the key and stops at the page's end.
+        PostgreSQL's planner knows the range's share and needs no such help."""
         from wushe.accounts.permissions import scope_filter
 
         label = self.rights_label or self.model._meta.label_lower
-        return self.filter(
-            scope_filter(user, label, action, field=self.region_field, within=within)
-        )
+        qs, field = self, self.region_field
+        if by_key and connection.vendor == "sqlite":
+            code = Func(F(field), template="+%(expressions)s", output_field=CharField())
+            qs, field = qs.alias(scope_code=code), "scope_code"
+        return qs.filter(scope_filter(user, label, action, field=field, within=within))
 
 
 def scoped_models() -> list[type[models.Model]]:

@@ -16,6 +16,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.responses import Response
 from pydantic import Field
 
+from wushe.accounts.permissions import scope_roots
 from wushe.casework import services
 from wushe.casework.api.refs import items, ref, refs
 from wushe.casework.models import Need, Urgency, Visit, VisitPhoto
@@ -37,6 +38,7 @@ from wushe.core.photos import MAX_PHOTOS, PhotoUpload
 from wushe.core.views import require, scope_region_or_404, visible_or_404
 from wushe.network.models import Worker
 from wushe.people.models import Household, Person
+from wushe.regions.models import Level, level_of
 
 router = Router(tags=["走访与个案"])
 
@@ -262,7 +264,11 @@ def create_visit(request: HttpRequest, payload: VisitIn) -> Status:
 def list_visits(request: HttpRequest, filters: Query[VisitQuery]) -> Response:
     user = user_of(request)
     region = scope_region_or_404(user, filters.region, "casework.visit")
-    qs = Visit.objects.visible_to(user, within=region.code_range if region else None)
+    # A county or more is paged by walking the key; a township or village, and one
+    # person's visits, through their own indexes.
+    roots = [region.code] if region else scope_roots(user)
+    wide = not filters.person_id and all(level_of(code) <= Level.COUNTY for code in roots)
+    qs = Visit.objects.visible_to(user, within=region.code_range if region else None, by_key=wide)
     if filters.person_id:
         qs = qs.filter(person_id=filters.person_id)
     # Who recorded it as `str(user)` says it (name, else username), without a user per row.
