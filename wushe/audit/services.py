@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from wushe.audit.models import AuditChainHead, AuditEvent
@@ -58,8 +58,7 @@ def head_mac(chain: int, seq: int, hash_: str) -> str:
 def _lock_head() -> AuditChainHead:
     """Lock one chain head that no other transaction holds (PostgreSQL skips locked rows;
     SQLite writers are serialised by their immediate transactions anyway)."""
-    heads = AuditChainHead.objects.select_for_update(skip_locked=True).order_by("?")
-    head = heads.first()
+    head = _free_head()
     if head is not None:
         return head
     if AuditChainHead.objects.count() < settings.AUDIT_CHAINS:
@@ -73,6 +72,21 @@ def _lock_head() -> AuditChainHead:
     # Every head is busy: wait for one.
     chain = random.randrange(settings.AUDIT_CHAINS)
     return AuditChainHead.objects.select_for_update().get(chain=chain)
+
+
+def _free_head() -> AuditChainHead | None:
+    """One head no other transaction holds, at random; in SQL of its own, as every service
+    write passes here (the ORM would spend more on building the query than the lock costs)."""
+    skip = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    )
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT "chain", "seq", "hash", "mac" FROM {table} ORDER BY RANDOM() LIMIT 1{skip}'  # noqa: S608
+        )
+        row = cursor.fetchone()
+    return AuditChainHead(chain=row[0], seq=row[1], hash=row[2], mac=row[3]) if row else None
 
 
 def audit_record(
@@ -115,9 +129,12 @@ def audit_record(
         event.actor_id = actor_obj.pk if actor_obj else None
         event.hash = event_digest(event)
         event.save(force_insert=True)
-        AuditChainHead.objects.filter(chain=head.chain).update(
-            seq=event.seq, hash=event.hash, mac=head_mac(head.chain, event.seq, event.hash)
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {connection.ops.quote_name(AuditChainHead._meta.db_table)} "  # noqa: S608
+                'SET "seq" = %s, "hash" = %s, "mac" = %s WHERE "chain" = %s',
+                [event.seq, event.hash, head_mac(head.chain, event.seq, event.hash), head.chain],
+            )
     return event
 
 

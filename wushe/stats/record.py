@@ -22,7 +22,7 @@ from wushe.stats.series import DistinctSeries, SumSeries, series_of
 
 Key = tuple[str, str, date]  # (series, region code, day)
 COMPACT_EVERY = 500  # one write in this many asks the worker to compact
-MARK_BATCH = 2000  # marks per INSERT: 4 parameters each, well inside SQLite's limit
+ROW_BATCH = 2000  # rows per INSERT: 4 parameters each, well inside SQLite's limit
 
 
 def _label(obj: models.Model) -> str:
@@ -55,13 +55,9 @@ def mark_keys(obj: models.Model | None, label: str | None = None) -> set[tuple[s
 
 def emit(changes: dict[Key, int]) -> None:
     """Append one delta row per non-zero change."""
-    rows = [
-        Delta(series=series, region_code=code, day=day, value=value)
-        for (series, code, day), value in changes.items()
-        if value
-    ]
+    rows = [(*key, value) for key, value in changes.items() if value]
     if rows:
-        Delta.objects.bulk_create(rows, batch_size=2000)
+        _insert(Delta, ["series", "region_code", "day", "value"], rows)
         _maybe_compact()
 
 
@@ -126,50 +122,73 @@ def _place_new(
     unsure: set[tuple[str, str]] = set()
     if not rest:
         return changes, unsure
-    existing = {
-        (m.series, m.key): m
-        for m in Mark.objects.select_for_update()
-        .filter(series__in={s for s, _k in rest}, key__in={k for _s, k in rest})
-        .order_by("series", "key")
-    }
+    existing = _locked_marks(rest)
     for series, key in rest:
         code, day = candidates[(series, key)]
-        mark = existing.get((series, key))
-        if mark is None:  # removed since the insert saw it: look at the records
+        if (series, key) not in existing:  # removed since the insert saw it: ask the records
             unsure.add((series, key))
-        elif mark.day < day or (mark.day == day and mark.region_code == code):
             continue
-        elif mark.day > day:
-            Mark.objects.filter(pk=mark.pk).update(region_code=code, day=day)
-            changes[(series, mark.region_code, mark.day)] -= 1
+        pk, was_code, was_day = existing[(series, key)]
+        if was_day < day or (was_day == day and was_code == code):
+            continue
+        if was_day > day:
+            Mark.objects.filter(pk=pk).update(region_code=code, day=day)
+            changes[(series, was_code, was_day)] -= 1
             changes[(series, code, day)] += 1
         else:
             unsure.add((series, key))
     return changes, unsure
 
 
+def _locked_marks(keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str, date]]:
+    """(series, key) → (id, region, day) of the marks there, locked in one order."""
+    series = sorted({s for s, _k in keys})
+    names = sorted({k for _s, k in keys})
+    table = connection.ops.quote_name(Mark._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    in_series, in_names = ", ".join(["%s"] * len(series)), ", ".join(["%s"] * len(names))
+    sql = (
+        f'SELECT "id", "series", "key", "region_code", "day" FROM {table} '  # noqa: S608
+        f'WHERE "series" IN ({in_series}) AND "key" IN ({in_names}) ORDER BY "series", "key"{lock}'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*series, *names])
+        rows = cursor.fetchall()
+    return {
+        (s, k): (pk, code, day if isinstance(day, date) else date.fromisoformat(day))
+        for pk, s, k, code, day in rows
+    }
+
+
 def _insert_missing(rows: list[tuple[str, str, str, date]]) -> set[tuple[str, str]]:
     """Insert the marks (series, key, region, day) that do not exist yet, in the order given;
     returns the (series, key) this transaction inserted. A key another writer is inserting
     waits for that writer to finish, then counts as there already."""
-    table = connection.ops.quote_name(Mark._meta.db_table)
-    inserted: set[tuple[str, str]] = set()
-    for start in range(0, len(rows), MARK_BATCH):
-        batch = rows[start : start + MARK_BATCH]
-        values = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
+    returned = _insert(
+        Mark, ["series", "key", "region_code", "day"], rows,
+        tail='ON CONFLICT ("series", "key") DO NOTHING RETURNING "series", "key"',
+    )  # fmt: skip
+    return {(series, key) for series, key in returned}
+
+
+def _insert(model: type[models.Model], columns: list[str], rows: list[tuple], *, tail: str = ""):
+    """Rows into `model`'s table, many to a statement, without a model instance a row: every
+    service write passes here. Returns what `tail`'s RETURNING gives, if anything."""
+    qn = connection.ops.quote_name
+    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(map(qn, columns))}) VALUES "
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    returned: list[tuple] = []
+    for batch in itertools.batched(rows, ROW_BATCH):
         params = [
-            value
-            for series, key, code, day in batch
-            for value in (series, key, code, connection.ops.adapt_datefield_value(day))
+            connection.ops.adapt_datefield_value(v) if isinstance(v, date) else v
+            for row in batch
+            for v in row
         ]
         with connection.cursor() as cursor:
-            cursor.execute(
-                f'INSERT INTO {table} ("series", "key", "region_code", "day") VALUES {values} '
-                'ON CONFLICT ("series", "key") DO NOTHING RETURNING "series", "key"',
-                params,
-            )
-            inserted.update((series, key) for series, key in cursor.fetchall())
-    return inserted
+            cursor.execute(f"{head}{', '.join([one] * len(batch))} {tail}", params)
+            if tail:
+                returned += cursor.fetchall()
+    return returned
 
 
 @contextmanager
