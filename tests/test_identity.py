@@ -65,3 +65,18 @@ def test_masks():
     assert mask_id_number("11010519491231002X") == "110105********002X"
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("0482-8212345") == "*******2345"
+
+
+def test_a_child_born_today_where_the_platform_keeps_time_is_accepted():
+    """Today is the platform's day (TIME_ZONE, Asia/Shanghai), not the server clock's: from
+    16:00 to 24:00 UTC, China's today is UTC's tomorrow."""
+    from django.utils import timezone
+
+    def born_on(day: date) -> str:
+        body = f"152201{day:%Y%m%d}001"
+        return body + ric.calc_check_digit(body + "0")
+
+    today = timezone.localdate()
+    assert parse_id_number(born_on(today)).birth_date == today
+    with pytest.raises(InvalidIdNumber, match="不合理"):
+        parse_id_number(born_on(date.fromordinal(today.toordinal() + 1)))

@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils import timezone
 from stdnum.cn import ric
 
 EARLIEST_BIRTH_YEAR = 1880
@@ -61,7 +62,9 @@ def parse_id_number(raw: str, *, today: date | None = None) -> IdNumber:
         birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise InvalidIdNumber(f"出生日期“{value[6:14]}”不是有效日期。") from None
-    today = today or date.today()
+    # The platform's day (TIME_ZONE), not the server clock's: a child born this morning in
+    # China is not born tomorrow because the machine keeps UTC.
+    today = today or timezone.localdate()
     if birth.year < EARLIEST_BIRTH_YEAR or birth > today:
         raise InvalidIdNumber(f"出生日期“{value[6:14]}”不合理。")
     expected = ric.calc_check_digit(value)
