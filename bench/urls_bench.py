@@ -80,12 +80,17 @@ def raw_visits(request: HttpRequest) -> HttpResponse:
     after = request.GET.get("after")
     lo, hi = region.code_range
     params: list = [lo, hi]
+    # What a hand who knows SQLite writes for a county or more: the range kept off the
+    # region index (unary +), so the planner walks the key instead of sorting the county.
+    code = (
+        "+v.region_code" if connection.vendor == "sqlite" and region.level <= 3 else "v.region_code"
+    )
     sql = (
         "SELECT v.id, v.client_id, v.person_id, v.household_id, v.region_code, v.visited_at, "
         "v.place, v.living_conditions, v.risks, v.needs_found, v.volunteers, v.follow_up_on, "
         "v.created_at, u.name, u.username FROM casework_visit v "
         "JOIN accounts_user u ON u.id = v.created_by_id "
-        "WHERE v.region_code >= %s AND v.region_code <= %s"
+        f"WHERE {code} >= %s AND {code} <= %s"  # noqa: S608
     )
     if after:
         sql += " AND v.id < %s"

@@ -100,7 +100,8 @@ def test_the_same_draft_synced_twice_makes_one_visit(world):
 def test_visits_and_people_keep_no_index_a_wider_one_serves():
     """Every index is one more write per visit saved and per visit a 区划调整 recodes: the
     region and person columns are reached through (region, visited_at), (person,
-    visited_at), (region, name) and the search keys' unique (person, key)."""
+    visited_at), (region, name) and the search keys' unique (person, key); nothing reads
+    visits by author."""
     tables = ["casework_visit", "people_person", "people_personsearchkey"]
     with connection.cursor() as cursor:
         found = {
@@ -113,9 +114,12 @@ def test_visits_and_people_keep_no_index_a_wider_one_serves():
         }
     assert ("region_code",) not in found["casework_visit"]
     assert ("person_id",) not in found["casework_visit"]
+    assert ("created_by_id",) not in found["casework_visit"]
     assert {("region_code", "visited_at"), ("person_id", "visited_at")} <= set(
         found["casework_visit"]
     )
+    # The household index holds only visits to a whole household (a partial index).
+    assert found["casework_visit"].count(("household_id",)) == 1
     assert ("region_code",) not in found["people_person"]
     assert found["people_person"].count(("phone_index",)) == 1  # no pattern-ops twin
     assert ("person_id",) not in found["people_personsearchkey"]

@@ -83,9 +83,11 @@ class Visit(models.Model):
         "people.Person", verbose_name=_("走访对象"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="visits", db_index=False,
     )  # fmt: skip
+    # Most visits are to a person, with no household here: the index holds only those to a
+    # whole household (see Meta), so the others cost it nothing.
     household = models.ForeignKey(
         "people.Household", verbose_name=_("走访家庭"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="visits",
+        on_delete=models.PROTECT, related_name="visits", db_index=False,
     )  # fmt: skip
     # The household the visit counts for in 走访入户（户）: the one visited, or the person's
     # own at the time (kept, so a later change of household does not move the count).
@@ -109,7 +111,11 @@ class Visit(models.Model):
     )
     volunteers = models.CharField(_("参与志愿者"), max_length=200, blank=True)
     follow_up_on = models.DateField(_("下次跟进日期"), null=True, blank=True)
-    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    # No index: nothing looks visits up by their author, and an account is deactivated,
+    # never deleted (the only reader would be the PROTECT check of a deletion).
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = VisitQuerySet.as_manager()
@@ -121,6 +127,11 @@ class Visit(models.Model):
         indexes = [
             models.Index(fields=["region", "visited_at"]),
             models.Index(fields=["person", "visited_at"]),
+            models.Index(
+                fields=["household"],
+                name="casework_visit_household_idx",
+                condition=Q(household__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
