@@ -247,15 +247,8 @@ def _maybe_compact() -> None:
     """Every so many writes (in this process), ask the worker to fold the deltas."""
     if next(_writes) % COMPACT_EVERY:
         return
+    from wushe.core.tasks import enqueue_after_commit
     from wushe.stats.tasks import compact_stats
 
-    transaction.on_commit(lambda: _enqueue(compact_stats))
-
-
-def _enqueue(task) -> None:
-    try:
-        task.enqueue()
-    except Exception:  # noqa: BLE001 - a figure is never lost: reads include the deltas
-        import logging
-
-        logging.getLogger(__name__).warning("could not queue the stats compaction", exc_info=True)
+    # A figure is never lost if the queue is down: reads include the deltas not yet folded.
+    enqueue_after_commit(compact_stats)
