@@ -7,6 +7,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from wushe.core.schema import drop_indexes
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -42,14 +44,10 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            # Only the indexes go: on SQLite, AlterField would copy the whole table.
             database_operations=[
-                migrations.RunSQL(
-                    [
-                        'DROP INDEX IF EXISTS "casework_visit_household_id_f87079af"',
-                        'DROP INDEX IF EXISTS "casework_visit_created_by_id_e223592f"',
-                    ],
-                    reverse_sql=migrations.RunSQL.noop,
+                drop_indexes(
+                    "casework_visit_household_id_f87079af",
+                    "casework_visit_created_by_id_e223592f",
                 )
             ],
         ),

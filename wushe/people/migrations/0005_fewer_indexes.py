@@ -3,13 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-
-def drop_indexes(*names: str) -> migrations.RunSQL:
-    """Only the indexes go: on SQLite, AlterField would copy the whole table to drop one.
-    Going back leaves them out: they were only ever a second way to the same rows."""
-    return migrations.RunSQL(
-        [f'DROP INDEX IF EXISTS "{name}"' for name in names], reverse_sql=migrations.RunSQL.noop
-    )
+from wushe.core.schema import drop_indexes
 
 
 class Migration(migrations.Migration):
