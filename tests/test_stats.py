@@ -347,3 +347,64 @@ def test_a_dashboard_reads_its_periods_and_child_regions_in_one_statement(world)
     rows, total = indicators.by_child_and_total(chosen, county, this)
     assert total == {i.code: one_by_one[0][(i.code, county.code)] for i in chosen}
     assert sum(values["visits"] for _child, values in rows) == total["visits"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writers_sharing_a_household_never_deadlock_and_the_figures_stay_exact():
+    """Visits to the members of one household (they share its distinct-count marks) and
+    corrections moving such visits earlier, all at once: every write goes through, and
+    the figures still equal the records."""
+    import threading
+
+    from django.db import connection, connections
+
+    from tests.conftest import build_world
+    from wushe.people import services as people
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent connections; SQLite serialises writers anyway")
+    world = build_world()
+    village = world.region("152201001001")
+    home = people.household_create(by=None, region=village)
+    members = [
+        people.person_create(by=None, name=f"成员{n}", region=village, household=home)
+        for n in range(4)
+    ]
+    worker = world.users["station_worker"]
+    now = timezone.now()
+    earlier = [
+        services.visit_create(by=worker, person=m, items=[item("elderly.home_visit")],
+                              visited_at=now - timedelta(days=3))[0]
+        for m in members
+    ]  # fmt: skip
+    barrier, failures = threading.Barrier(6), []
+
+    def write(n: int) -> None:
+        try:
+            barrier.wait()
+            for k in range(12):
+                if n < 4:
+                    services.visit_create(
+                        by=worker, person=members[(n + k) % 4],
+                        items=[item("elderly.home_visit")],
+                        visited_at=now - timedelta(hours=k + 1),
+                    )  # fmt: skip
+                else:
+                    visit = earlier[(n + k) % 4]
+                    visit.refresh_from_db()
+                    services.visit_update(
+                        by=worker, visit=visit, visited_at=visit.visited_at - timedelta(hours=1)
+                    )
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert Visit.objects.count() == 4 + 4 * 12
+    assert stats_verify() == []

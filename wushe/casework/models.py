@@ -83,8 +83,8 @@ class Visit(models.Model):
         "people.Person", verbose_name=_("走访对象"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="visits", db_index=False,
     )  # fmt: skip
-    # Most visits are to a person, with no household here: the index holds only those to a
-    # whole household (see Meta), so the others cost it nothing.
+    # Most visits are to a person and name no household here: the index holds only the
+    # visits that do (see Meta), so the others cost it nothing.
     household = models.ForeignKey(
         "people.Household", verbose_name=_("走访家庭"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="visits", db_index=False,

@@ -103,29 +103,22 @@ def _positions(obj: models.Model) -> dict[tuple[str, str], tuple[str, date]]:
 def _place_new(
     candidates: dict[tuple[str, str], tuple[str, date]],
 ) -> tuple[dict[Key, int], set[tuple[str, str]]]:
-    """The marks new records move. A key with no mark yet gets one here; then the marks that
-    were there already are read locked: one on a later day moves here, one on an earlier day
-    (or this very place and day) stays. What cannot be told so (same day, another village) is
-    returned, to be placed by looking at the records.
-
-    Both steps take the keys in one order, and the new marks go in first, so two writers
-    that share keys wait for each other instead of deadlocking: a writer that already holds
-    some keys never then waits for an earlier one."""
+    """The marks new records move. A key with no mark yet gets one here; one already there
+    on a later day moves here, one on an earlier day (or this very place and day) stays.
+    What cannot be told so (same day, another village) is returned, to be placed by looking
+    at the records."""
     changes: dict[Key, int] = defaultdict(int)
     if not candidates:
         return changes, set()
     order = sorted(candidates)
-    placed = _insert_missing([(*key, *candidates[key]) for key in order])
-    for key in placed:
-        changes[(key[0], *candidates[key])] += 1
-    rest = [key for key in order if key not in placed]
+    inserted, existing = _take_marks([(*key, *candidates[key]) for key in order])
     unsure: set[tuple[str, str]] = set()
-    if not rest:
-        return changes, unsure
-    existing = _locked_marks(rest)
-    for series, key in rest:
+    for series, key in order:
         code, day = candidates[(series, key)]
-        if (series, key) not in existing:  # removed since the insert saw it: ask the records
+        if (series, key) in inserted:
+            changes[(series, code, day)] += 1
+            continue
+        if (series, key) not in existing:  # removed meanwhile: ask the records
             unsure.add((series, key))
             continue
         pk, was_code, was_day = existing[(series, key)]
@@ -140,35 +133,53 @@ def _place_new(
     return changes, unsure
 
 
-def _locked_marks(keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str, date]]:
-    """(series, key) → (id, region, day) of the marks there, locked in one order."""
+def _take_marks(
+    rows: list[tuple[str, str, str, date]],
+) -> tuple[set[tuple[str, str]], dict[tuple[str, str], tuple[int, str, date]]]:
+    """Insert the marks (series, key, region, day) not there yet and lock the others, one
+    key after another in the order given (the order `refresh_marks` takes them too), so two
+    writers that share keys wait for each other and never deadlock. Returns the keys this
+    transaction inserted, and (id, region, day) of those that were there."""
+    columns = ["series", "key", "region_code", "day"]
+    if connection.vendor == "postgresql":
+        # One statement: each row is inserted or, already there, locked by a no-op update
+        # (its region and day come back as they were); xmax = 0 marks a row just inserted.
+        returned = _insert(
+            Mark, columns, rows,
+            tail='ON CONFLICT ("series", "key") DO UPDATE SET "series" = EXCLUDED."series" '
+            'RETURNING "id", "series", "key", "region_code", "day", (xmax = 0)',
+        )  # fmt: skip
+        inserted = {(s, k) for _pk, s, k, _code, _day, new in returned if new}
+        return inserted, {
+            (s, k): (pk, code, day) for pk, s, k, code, day, new in returned if not new
+        }
+    # SQLite: the transaction holds the database's write lock; nothing to wait for.
+    returned = _insert(
+        Mark, columns, rows,
+        tail='ON CONFLICT ("series", "key") DO NOTHING RETURNING "series", "key"',
+    )  # fmt: skip
+    inserted = {(s, k) for s, k in returned}
+    rest = [(s, k) for s, k, _code, _day in rows if (s, k) not in inserted]
+    return inserted, _marks_at(rest) if rest else {}
+
+
+def _marks_at(keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str, date]]:
+    """(series, key) → (id, region, day) of the marks there (SQLite)."""
     series = sorted({s for s, _k in keys})
     names = sorted({k for _s, k in keys})
     table = connection.ops.quote_name(Mark._meta.db_table)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     in_series, in_names = ", ".join(["%s"] * len(series)), ", ".join(["%s"] * len(names))
-    sql = (
-        f'SELECT "id", "series", "key", "region_code", "day" FROM {table} '  # noqa: S608
-        f'WHERE "series" IN ({in_series}) AND "key" IN ({in_names}) ORDER BY "series", "key"{lock}'
-    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*series, *names])
+        cursor.execute(
+            f'SELECT "id", "series", "key", "region_code", "day" FROM {table} '  # noqa: S608
+            f'WHERE "series" IN ({in_series}) AND "key" IN ({in_names})',
+            [*series, *names],
+        )
         rows = cursor.fetchall()
     return {
         (s, k): (pk, code, day if isinstance(day, date) else date.fromisoformat(day))
         for pk, s, k, code, day in rows
     }
-
-
-def _insert_missing(rows: list[tuple[str, str, str, date]]) -> set[tuple[str, str]]:
-    """Insert the marks (series, key, region, day) that do not exist yet, in the order given;
-    returns the (series, key) this transaction inserted. A key another writer is inserting
-    waits for that writer to finish, then counts as there already."""
-    returned = _insert(
-        Mark, ["series", "key", "region_code", "day"], rows,
-        tail='ON CONFLICT ("series", "key") DO NOTHING RETURNING "series", "key"',
-    )  # fmt: skip
-    return {(series, key) for series, key in returned}
 
 
 def _insert(model: type[models.Model], columns: list[str], rows: list[tuple], *, tail: str = ""):
