@@ -191,3 +191,15 @@ def _fresh_cache():
 def _fast_password_hasher(settings):
     # PBKDF2's deliberate slowness protects real accounts; the tests build dozens of them.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def run_together(target, count: int) -> None:
+    """`target(0)` … `target(count - 1)`, each on its own thread, all at once; returns when
+    every one has finished (each should close its database connections)."""
+    import threading
+
+    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
-from tests.conftest import PASSWORD, build_world
+from tests.conftest import PASSWORD, build_world, run_together
 from wushe.accounts import services as account_services
 from wushe.accounts.models import User
 from wushe.accounts.permissions import Role
@@ -135,11 +135,7 @@ def test_parallel_guesses_are_capped_at_the_limit(settings):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=guess, args=(i,)) for i in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(guess, 12)
     assert AuditEvent.objects.filter(action="login.failed").count() <= 5
 
 

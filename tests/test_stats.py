@@ -358,7 +358,7 @@ def test_writers_sharing_a_household_never_deadlock_and_the_figures_stay_exact()
 
     from django.db import connection, connections
 
-    from tests.conftest import build_world
+    from tests.conftest import build_world, run_together
     from wushe.people import services as people
 
     if connection.vendor != "postgresql":
@@ -400,11 +400,7 @@ def test_writers_sharing_a_household_never_deadlock_and_the_figures_stay_exact()
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(write, 6)
     assert failures == []
     assert Visit.objects.count() == 4 + 4 * 12
     assert stats_verify() == []
