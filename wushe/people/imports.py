@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,6 +39,7 @@ from wushe.audit.models import AuditEvent
 from wushe.audit.services import audit_record
 from wushe.core.crypto import blind_index, decrypt_text, encrypt_text
 from wushe.core.identity import normalise
+from wushe.core.sql import insert_rows
 from wushe.people import search, services
 from wushe.people.exports import COLUMNS, labels
 from wushe.people.ledger import Ledger
@@ -715,20 +716,8 @@ def _extend_ranges(ranges: list[list[int]], ids: Iterable[int]) -> list[list[int
 
 
 def _insert_keys(keys: Iterable[tuple[int, str, str]]) -> None:
-    """A dozen or so search keys a person, inserted many rows to a statement: a model instance
-    (bulk_create) or a statement (executemany) for each key costs several times as much."""
-    table = connection.ops.quote_name(PersonSearchKey._meta.db_table)
-    columns = ", ".join(map(connection.ops.quote_name, ["person_id", "region_code", "key"]))
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # three arrays: one parameter a column
-            sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[])"  # noqa: E501, S608
-            for batch in itertools.batched(keys, 10_000):
-                cursor.execute(sql, [list(column) for column in zip(*batch, strict=True)])
-            return
-        sql = f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
-        for batch in itertools.batched(keys, 300):  # under SQLite's 999-parameter floor
-            values = ", ".join(["(%s, %s, %s)"] * len(batch))
-            cursor.execute(sql + values, [value for key in batch for value in key])
+    """A dozen or so search keys a person, many rows to a statement."""
+    insert_rows(PersonSearchKey, ["person_id", "region_code", "key"], keys)
 
 
 def _common_region(codes: set[str]) -> str:

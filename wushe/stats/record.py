@@ -17,12 +17,12 @@ from datetime import date
 
 from django.db import IntegrityError, connection, models, transaction
 
+from wushe.core.sql import insert_rows
 from wushe.stats.models import Delta, Mark
 from wushe.stats.series import DistinctSeries, SumSeries, series_of
 
 Key = tuple[str, str, date]  # (series, region code, day)
 COMPACT_EVERY = 500  # one write in this many asks the worker to compact
-ROW_BATCH = 2000  # rows per INSERT: 4 parameters each, well inside SQLite's limit
 
 
 def _label(obj: models.Model) -> str:
@@ -57,7 +57,7 @@ def emit(changes: dict[Key, int]) -> None:
     """Append one delta row per non-zero change."""
     rows = [(*key, value) for key, value in changes.items() if value]
     if rows:
-        _insert(Delta, ["series", "region_code", "day", "value"], rows)
+        insert_rows(Delta, ["series", "region_code", "day", "value"], rows)
         _maybe_compact()
 
 
@@ -144,7 +144,7 @@ def _take_marks(
     if connection.vendor == "postgresql":
         # One statement: each row is inserted or, already there, locked by a no-op update
         # (its region and day come back as they were); xmax = 0 marks a row just inserted.
-        returned = _insert(
+        returned = insert_rows(
             Mark, columns, rows,
             tail='ON CONFLICT ("series", "key") DO UPDATE SET "series" = EXCLUDED."series" '
             'RETURNING "id", "series", "key", "region_code", "day", (xmax = 0)',
@@ -154,7 +154,7 @@ def _take_marks(
             (s, k): (pk, code, day) for pk, s, k, code, day, new in returned if not new
         }
     # SQLite: the transaction holds the database's write lock; nothing to wait for.
-    returned = _insert(
+    returned = insert_rows(
         Mark, columns, rows,
         tail='ON CONFLICT ("series", "key") DO NOTHING RETURNING "series", "key"',
     )  # fmt: skip
@@ -180,26 +180,6 @@ def _marks_at(keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, s
         (s, k): (pk, code, day if isinstance(day, date) else date.fromisoformat(day))
         for pk, s, k, code, day in rows
     }
-
-
-def _insert(model: type[models.Model], columns: list[str], rows: list[tuple], *, tail: str = ""):
-    """Rows into `model`'s table, many to a statement, without a model instance a row: every
-    service write passes here. Returns what `tail`'s RETURNING gives, if anything."""
-    qn = connection.ops.quote_name
-    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(map(qn, columns))}) VALUES "
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    returned: list[tuple] = []
-    for batch in itertools.batched(rows, ROW_BATCH):
-        params = [
-            connection.ops.adapt_datefield_value(v) if isinstance(v, date) else v
-            for row in batch
-            for v in row
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(f"{head}{', '.join([one] * len(batch))} {tail}", params)
-            if tail:
-                returned += cursor.fetchall()
-    return returned
 
 
 @contextmanager
