@@ -1,7 +1,9 @@
-"""Writing many rows in one statement, without a model instance a row."""
+"""Writing rows in SQL of our own, for the hot paths: one model instance without the ORM's
+save machinery, or many rows in one statement without an instance a row."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 from datetime import date
 
@@ -14,6 +16,17 @@ PG_BATCH = 10_000  # rows per statement on PostgreSQL
 UNNEST_FROM = 100
 
 
+@functools.cache
+def _insert_head(model: type[models.Model], columns: tuple[str, ...], vendor: str):
+    """(INSERT INTO … (columns), one row's placeholders, PostgreSQL's typed arrays)."""
+    qn = connection.ops.quote_name
+    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(map(qn, columns))}) "
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    arrays = ", ".join(f"%s::{fields[c].db_type(connection)}[]" for c in columns)
+    return head, one, arrays
+
+
 def insert_rows(
     model: type[models.Model], columns: list[str], rows, *, tail: str = ""
 ) -> list[tuple]:
@@ -22,12 +35,8 @@ def insert_rows(
     RETURNING …) and what RETURNING gives is returned. For the hot paths: every service
     write's deltas and marks, an import's search keys. A model instance (bulk_create) or a
     statement (executemany) a row costs several times as much."""
-    qn = connection.ops.quote_name
-    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(map(qn, columns))}) "
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    head, one, arrays = _insert_head(model, tuple(columns), connection.vendor)
     if connection.vendor == "postgresql":
-        fields = {f.column: f for f in model._meta.concrete_fields}
-        arrays = ", ".join(f"%s::{fields[c].db_type(connection)}[]" for c in columns)
         size = PG_BATCH
     else:  # within SQLite's parameter limit
         size = max(1, (connection.features.max_query_params or 999) // len(columns))
@@ -48,3 +57,43 @@ def insert_rows(
 
 def _adapt(value):
     return connection.ops.adapt_datefield_value(value) if isinstance(value, date) else value
+
+
+@functools.cache
+def _insert_one(model: type[models.Model], vendor: str) -> tuple[str, list[models.Field]]:
+    """The statement `insert` runs for `model`, and the fields whose values it takes."""
+    meta = model._meta
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+    qn = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn(meta.pk.column)}"
+    )
+    return sql, fields
+
+
+def insert_statement(obj: models.Model) -> tuple[str, list]:
+    """The INSERT … RETURNING key that `insert` runs for `obj`, and its parameters (for a
+    caller that runs it inside a statement of its own, as the audit trail does)."""
+    sql, fields = _insert_one(type(obj), connection.vendor)
+    return sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
+def inserted(obj: models.Model, pk) -> models.Model:
+    """`obj` as saved, under the key its INSERT returned."""
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj
+
+
+def insert(obj: models.Model) -> models.Model:
+    """`obj.save(force_insert=True)` for a model with an automatic key, no signals and no
+    unsaved related objects, in a statement built once per model: every visit, every audit
+    event. Values are prepared by the fields themselves, as save() does (auto_now_add,
+    UUIDs, JSON); the new key is set on `obj`."""
+    sql, params = insert_statement(obj)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (pk,) = cursor.fetchone()
+    return inserted(obj, pk)

@@ -24,6 +24,7 @@ from wushe.casework.models import (
 from wushe.casework.services.common import check, items_for, not_future, text
 from wushe.catalog.models import ServiceDomain, ServiceItem
 from wushe.core.photos import PhotoUpload, check_photo_count, photo_fields
+from wushe.core.sql import insert, insert_rows
 from wushe.network.models import Worker
 from wushe.people.models import Household, Person
 from wushe.stats import record as stats
@@ -100,18 +101,17 @@ def visit_create(
     ]
     try:
         with transaction.atomic():
-            visit = Visit.objects.create(
+            visit = insert(Visit(
                 client_id=client_id or uuid.uuid4(), person=person, household=household,
                 counted_household_id=household.pk if household else person.household_id,
                 region_id=region_id, visited_at=visited_at, place=place,
                 living_conditions=living_conditions.strip(), risks=risks.strip(),
                 needs_found=needs_found.strip(), volunteers=volunteers,
                 follow_up_on=follow_up_on, created_by=author,
-            )  # fmt: skip
+            ))  # fmt: skip
             # A new visit has no links yet: one insert each, not set()'s read-then-write.
-            Visit.items.through.objects.bulk_create(
-                [Visit.items.through(visit=visit, serviceitem=i) for i in dict.fromkeys(items)]
-            )
+            insert_rows(Visit.items.through, ["visit_id", "serviceitem_id"],
+                        [(visit.pk, i.pk) for i in dict.fromkeys(items)])  # fmt: skip
             if workers:
                 Visit.workers.through.objects.bulk_create(
                     [Visit.workers.through(visit=visit, worker=w) for w in dict.fromkeys(workers)]
