@@ -58,6 +58,37 @@ def test_records_move_the_figures_and_verify_finds_nothing_to_correct(world):
     assert stats_verify() == []
 
 
+def test_a_later_visit_leaves_the_distinct_counts_marks_as_they_were(world):
+    """The person was already counted this month: the second visit locks the marks but
+    writes no new row version of them (PostgreSQL), and an earlier one moves them."""
+    from django.db import connection
+
+    from wushe.stats.models import Mark
+
+    def versions():
+        if connection.vendor != "postgresql":
+            return {m.pk: (m.region_code, m.day) for m in Mark.objects.all()}
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id, xmin::text, region_code, day FROM {Mark._meta.db_table}")
+            return {pk: (xmin, code, day) for pk, xmin, code, day in cursor.fetchall()}
+
+    now = timezone.now()
+    visit(world, when=now - timedelta(minutes=30))
+    before = versions()
+    visit(world, when=now - timedelta(minutes=10))
+    assert versions() == before
+    earliest = now - timedelta(minutes=50)
+    visit(world, when=earliest)  # the same day: the marks stay where they are
+    assert stats_verify() == []
+    yesterday = at(timezone.localdate() - timedelta(days=1))
+    if yesterday.month == timezone.localdate().month:
+        visit(world, when=yesterday)
+        days = set(Mark.objects.filter(key__contains=":" + f"{yesterday:%Y-%m}")
+                   .values_list("day", flat=True))  # fmt: skip
+        assert yesterday.date() in days
+    assert stats_verify() == []
+
+
 def test_deleting_and_editing_a_visit_keep_the_figures_exact(world):
     today = timezone.localdate()
     last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)

@@ -118,8 +118,7 @@ def _place_new(
         if (series, key) in inserted:
             changes[(series, code, day)] += 1
             continue
-        if (series, key) not in existing:  # removed meanwhile: ask the records
-            unsure.add((series, key))
+        if (series, key) not in existing:  # there already, and it stays
             continue
         pk, was_code, was_day = existing[(series, key)]
         if was_day < day or (was_day == day and was_code == code):
@@ -139,14 +138,21 @@ def _take_marks(
     """Insert the marks (series, key, region, day) not there yet and lock the others, one
     key after another in the order given (the order `refresh_marks` takes them too), so two
     writers that share keys wait for each other and never deadlock. Returns the keys this
-    transaction inserted, and (id, region, day) of those that were there."""
+    transaction inserted, and (id, region, day) of those that were there and may have to
+    move (PostgreSQL leaves out the ones that stay: locked, but neither rewritten nor
+    returned)."""
     columns = ["series", "key", "region_code", "day"]
     if connection.vendor == "postgresql":
-        # One statement: each row is inserted or, already there, locked by a no-op update
-        # (its region and day come back as they were); xmax = 0 marks a row just inserted.
+        # One statement: each row is inserted or, already there, locked. Only a mark that
+        # may have to move (a later day, or the same day in another village) gets a no-op
+        # update, which returns it as it was; xmax = 0 marks a row just inserted. Most
+        # marks stay, and a lock writes no new row version, as any update would.
+        table = connection.ops.quote_name(Mark._meta.db_table)
         returned = insert_rows(
             Mark, columns, rows,
-            tail='ON CONFLICT ("series", "key") DO UPDATE SET "series" = EXCLUDED."series" '
+            tail=f'ON CONFLICT ("series", "key") DO UPDATE SET "series" = EXCLUDED."series" '
+            f'WHERE {table}."day" > EXCLUDED."day" OR ({table}."day" = EXCLUDED."day" '
+            f'AND {table}."region_code" <> EXCLUDED."region_code") '
             'RETURNING "id", "series", "key", "region_code", "day", (xmax = 0)',
         )  # fmt: skip
         inserted = {(s, k) for _pk, s, k, _code, _day, new in returned if new}

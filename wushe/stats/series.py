@@ -26,7 +26,11 @@ Point = tuple[str, date, int]  # (region code, day, value)
 
 
 def local_day(moment: datetime | date) -> date:
-    return timezone.localtime(moment).date() if isinstance(moment, datetime) else moment
+    """The day a moment falls on where the platform keeps time (TIME_ZONE): the figures'
+    days never depend on a request's active time zone."""
+    if isinstance(moment, datetime):
+        return moment.astimezone(timezone.get_default_timezone()).date()
+    return moment
 
 
 def in_range(qs: models.QuerySet, field: str, lo: str, hi: str) -> models.QuerySet:
