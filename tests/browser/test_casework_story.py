@@ -195,3 +195,42 @@ def test_a_station_workers_day_from_visit_to_approved_closure(
     assert text.index("取暖不安全") < text.index("更换电暖器") < text.index("取暖设备已更换")
     assert f"共 {len(pdf.pages)} 页" in text
     assert page_errors == []
+
+
+def test_logging_out_clears_the_accounts_unsent_visits_from_a_shared_phone(
+    browser_world, phone, base_url, page_errors
+):
+    """A visit the phone could not send waits in its outbox; logging out says so, and only
+    if the worker goes on does it leave the phone, and the other account's drafts stay."""
+    context, page = phone
+    wuliji = browser_world.people["wuliji"]
+    log_in(page, base_url, "station_worker")
+    page.goto(f"{base_url}/casework/visits/new/?person={wuliji.pk}")
+    page.evaluate(
+        """() => window.WusheOutbox.put({client_id: "someone-elses", user: "-1", body: {},
+                                         label: "他人", saved_at: new Date().toISOString()})"""
+    )
+    page.route("**/api/v1/visits**", lambda route: route.abort())  # the network is gone
+    page.get_by_label("风险隐患").fill("煤炉取暖，有一氧化碳中毒风险")
+    page.get_by_label("入户走访").first.check()
+    page.get_by_role("button", name="保存走访").click()
+    expect(page.locator("#outbox-status")).to_contain_text("本机有 1 条走访待上传")
+    mine = "() => window.WusheOutbox.all().then(d => d.map(x => x.user).sort())"
+    assert len(page.evaluate(mine)) == 2
+
+    logout = page.get_by_role("button", name="退出")
+    with page.expect_event("dialog") as shown:
+        logout.click()
+    assert "本机还有 1 条走访没有上传" in shown.value.message
+    shown.value.dismiss()  # the worker keeps them, to send them later
+    expect(page.locator("#outbox-status")).to_contain_text("本机有 1 条走访待上传")
+    assert len(page.evaluate(mine)) == 2 and "/accounts/login/" not in page.url
+
+    with page.expect_event("dialog") as shown:
+        logout.click()
+    with page.expect_navigation():
+        shown.value.accept()
+    assert "/accounts/login/" in page.url
+    assert page.evaluate(mine) == ["-1"]  # only the other account's draft is left
+    assert Visit.objects.count() == 0
+    assert page_errors == []

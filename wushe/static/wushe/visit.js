@@ -8,35 +8,13 @@
   "use strict";
 
   var form = document.getElementById("visit-form");
-  if (!form) { return; }
-  var DB = "wushe-visits", STORE = "outbox";
+  if (!form || !window.WusheOutbox) { return; }
   var photos = [];   // {data, taken_at, latitude, longitude}
   var sending = false;
 
-  // --- the outbox ------------------------------------------------------------------------
-  function openDb() {
-    return new Promise(function (resolve, reject) {
-      var request = indexedDB.open(DB, 1);
-      request.onupgradeneeded = function () {
-        request.result.createObjectStore(STORE, { keyPath: "client_id" });
-      };
-      request.onsuccess = function () { resolve(request.result); };
-      request.onerror = function () { reject(request.error); };
-    });
-  }
-  function tx(mode, work) {
-    return openDb().then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var t = db.transaction(STORE, mode);
-        var result = work(t.objectStore(STORE));
-        t.oncomplete = function () { db.close(); resolve(result && result.result); };
-        t.onerror = function () { db.close(); reject(t.error); };
-      });
-    });
-  }
-  function put(draft) { return tx("readwrite", function (s) { s.put(draft); }); }
-  function remove(id) { return tx("readwrite", function (s) { s.delete(id); }); }
-  function all() { return tx("readonly", function (s) { return s.getAll(); }); }
+  // --- the outbox (outbox.js) -------------------------------------------------------
+  var outbox = window.WusheOutbox;
+  var put = outbox.put, remove = outbox.remove, all = outbox.all;
 
   // --- the form as a draft ---------------------------------------------------------------
   function checked(name) {
