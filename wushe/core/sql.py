@@ -41,8 +41,11 @@ def insert_rows(
     else:  # within SQLite's parameter limit
         size = max(1, (connection.features.max_query_params or 999) // len(columns))
     returned: list[tuple] = []
+    batches = (
+        itertools.batched(rows, size) if connection.vendor == "postgresql" else _shaped(rows, size)
+    )
     with connection.cursor() as cursor:
-        for batch in itertools.batched(rows, size):
+        for batch in batches:
             if connection.vendor == "postgresql" and len(batch) >= UNNEST_FROM:
                 sql = f"{head}SELECT * FROM unnest({arrays}) {tail}"
                 params = [list(column) for column in zip(*batch, strict=True)]
@@ -53,6 +56,17 @@ def insert_rows(
             if "RETURNING" in tail:
                 returned += cursor.fetchall()
     return returned
+
+
+def _shaped(rows, size: int):
+    """Batches of `size` rows, and the rest in powers of two: SQLite compiles and keeps a
+    statement for each number of rows, so the rows of a long import come in a dozen shapes
+    (a shape for every remainder kept a hundred large statements in memory)."""
+    for batch in itertools.batched(rows, size):
+        while batch:
+            n = size if len(batch) == size else 1 << (len(batch).bit_length() - 1)
+            yield batch[:n]
+            batch = batch[n:]
 
 
 def _adapt(value):
@@ -97,3 +111,20 @@ def insert(obj: models.Model) -> models.Model:
         cursor.execute(sql, params)
         (pk,) = cursor.fetchone()
     return inserted(obj, pk)
+
+
+def insert_many(objs: list[models.Model]) -> list[models.Model]:
+    """`bulk_create(objs)` for many instances of one model with an automatic key and no
+    signals (an import's people): each field prepares its value, as in `insert`, and
+    `insert_rows` writes them, the keys coming back in the order given."""
+    if not objs:
+        return objs
+    model = type(objs[0])
+    _sql, fields = _insert_one(model, connection.vendor)
+    rows = [tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+            for obj in objs]  # fmt: skip
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    keys = insert_rows(model, [f.column for f in fields], rows, tail=f"RETURNING {pk}")
+    for obj, (key,) in zip(objs, keys, strict=True):
+        inserted(obj, key)
+    return objs

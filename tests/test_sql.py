@@ -1,0 +1,32 @@
+"""The statements of our own for the hot paths (wushe/core/sql.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from wushe.core.sql import _shaped, insert_many
+from wushe.people.models import Person
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sqlite_batches_come_in_a_few_shapes_and_keep_their_order():
+    """SQLite compiles and keeps a statement for each number of rows: however the rows
+    fall, only full batches and powers of two, so a long import keeps a dozen at most."""
+    shapes: set[int] = set()
+    for n in (1, 7, 332, 333, 334, 1000, 6_001):
+        batches = list(_shaped(range(n), 333))
+        assert [row for batch in batches for row in batch] == list(range(n))
+        shapes |= {len(batch) for batch in batches}
+    assert shapes <= {333} | {2**k for k in range(9)}
+
+
+def test_insert_many_writes_what_bulk_create_would(world):
+    village = world.region("152201001001")
+    people = insert_many([Person(name=f"测试{n}", region=village) for n in range(150)])
+    assert all(p.pk for p in people) and [p.pk for p in people] == sorted(p.pk for p in people)
+    stored = Person.objects.filter(pk__in=[p.pk for p in people]).order_by("pk")
+    assert [p.name for p in stored] == [f"测试{n}" for n in range(150)]
+    assert all(p.created_at is not None and p.legal_basis == "statutory" for p in stored)
+    assert not people[0]._state.adding and people[0]._state.db == connection.alias
