@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.utils import timezone
 from stdnum.cn import ric
@@ -64,7 +64,7 @@ def parse_id_number(raw: str, *, today: date | None = None) -> IdNumber:
         raise InvalidIdNumber(f"出生日期“{value[6:14]}”不是有效日期。") from None
     # The platform's day (TIME_ZONE), not the server clock's: a child born this morning in
     # China is not born tomorrow because the machine keeps UTC.
-    today = today or timezone.localdate()
+    today = today or datetime.now(timezone.get_default_timezone()).date()
     if birth.year < EARLIEST_BIRTH_YEAR or birth > today:
         raise InvalidIdNumber(f"出生日期“{value[6:14]}”不合理。")
     expected = ric.calc_check_digit(value)

@@ -39,7 +39,7 @@ from wushe.audit.models import AuditEvent
 from wushe.audit.services import audit_record
 from wushe.core.crypto import blind_index, decrypt_text, encrypt_text
 from wushe.core.identity import normalise
-from wushe.core.sql import insert_rows
+from wushe.core.sql import insert_many, insert_rows
 from wushe.people import search, services
 from wushe.people.exports import COLUMNS, labels
 from wushe.people.ledger import Ledger
@@ -683,7 +683,7 @@ def _write_chunk(writer: _Writer, rows: list[Row], ledger: Ledger) -> None:
         )  # fmt: skip
         services._apply_identity(person, row.identity)
         people.append(person)
-    Person.objects.bulk_create(people)
+    insert_many(people)
     _insert_keys(
         (person.pk, person.region_id, key)
         for person, row in zip(people, rows, strict=True)
@@ -695,10 +695,8 @@ def _write_chunk(writer: _Writer, rows: list[Row], ledger: Ledger) -> None:
         if row.category
     )
     stats.created_many([*made, *people, *categories])
-    through = ImportBatch.people.through
-    through.objects.bulk_create(
-        through(importbatch_id=writer.batch.pk, person_id=person.pk) for person in people
-    )
+    insert_rows(ImportBatch.people.through, ["importbatch_id", "person_id"],
+                [(writer.batch.pk, person.pk) for person in people])  # fmt: skip
     writer.created += len(people)
     _extend_ranges(writer.ranges, (person.pk for person in people))
     writer.regions |= {person.region_id for person in people}

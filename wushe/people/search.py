@@ -5,6 +5,7 @@ digits of an ID or phone number. Each is an indexed key lookup inside the user's
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -24,21 +25,24 @@ def _suffix_key(kind: str, value: str) -> str:
     return f"{kind}:" + blind_index(value.upper(), context=f"people.person.{kind}")[:32]
 
 
-def name_keys(name: str) -> set[str]:
-    """Chinese fragments (c:), full pinyin (p:) and initials (i:) of a name."""
+@functools.lru_cache(maxsize=8192)
+def name_keys(name: str) -> frozenset[str]:
+    """Chinese fragments (c:), full pinyin (p:) and initials (i:) of a name. Remembered for
+    the names met last: a roster repeats its common names hundreds of times, and the
+    pinyin is most of what a row costs to index."""
     name = name.strip()
     keys = {
         f"c:{name[i : i + n]}" for n in range(1, MAX_FRAGMENT + 1) for i in range(len(name) - n + 1)
     }
     if not name:
-        return keys
+        return frozenset(keys)
     rest = lazy_pinyin(name[1:], errors="ignore")
     first_readings = pinyin(name[0], heteronym=True, style=Style.NORMAL, errors="ignore")
     for reading in (first_readings[0] if first_readings else []) or [""]:
         full = reading + "".join(rest)
         keys.add(f"p:{full}")
         keys.add("i:" + "".join(s[:1] for s in [reading, *rest] if s))
-    return {k for k in keys if len(k) > 2}
+    return frozenset(k for k in keys if len(k) > 2)
 
 
 def number_keys(id_number: str = "", phone: str = "") -> set[str]:
