@@ -175,10 +175,10 @@ def test_concurrent_writers_keep_every_chain_intact():
     assert list(audit_verify()) == []
 
 
-def test_audit_events_keep_only_the_indexes_something_reads():
-    """Every service write adds an event: no index on the actor, one on the action (the
-    pattern-ops index PostgreSQL's prefix filter reads; none on SQLite, whose LIKE reads
-    none), one on the region code (scopes are ranges)."""
+def test_audit_events_keep_no_index_on_the_actor():
+    """Every service write adds an event, and nothing reads events by account: no index on
+    the actor; the action (prefix filters), the region code (scopes), the time and the chain
+    keep theirs."""
     with connection.cursor() as cursor:
         found = [
             tuple(c["columns"])
@@ -186,6 +186,4 @@ def test_audit_events_keep_only_the_indexes_something_reads():
             if (c["index"] or c["unique"]) and not c["primary_key"]
         ]
     assert ("actor_id",) not in found
-    assert found.count(("action",)) == (1 if connection.vendor == "postgresql" else 0)
-    assert found.count(("region_code",)) == 1
-    assert ("at",) in found and ("chain", "seq") in found
+    assert {("action",), ("region_code",), ("at",), ("chain", "seq")} <= set(found)

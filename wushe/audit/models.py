@@ -28,8 +28,6 @@ class AuditEvent(models.Model):
         db_index=False,  # nothing looks events up by account
     )
     actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
-    # Looked up by prefix only: PostgreSQL keeps the pattern-ops index db_index gives, not the
-    # plain one (migration 0003); SQLite's case-blind LIKE uses no index.
     action = models.CharField(_("操作"), max_length=64, db_index=True)
     object_type = models.CharField(_("对象类型"), max_length=64, blank=True)
     object_id = models.CharField(_("对象编号"), max_length=64, blank=True)

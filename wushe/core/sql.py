@@ -23,7 +23,9 @@ def _insert_head(model: type[models.Model], columns: tuple[str, ...], vendor: st
     head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(map(qn, columns))}) "
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     fields = {f.column: f for f in model._meta.concrete_fields}
-    arrays = ", ".join(f"%s::{fields[c].db_type(connection)}[]" for c in columns)
+    # The base type without its length: a cast to varchar(50)[] would cut a longer value
+    # short, where the column itself refuses it.
+    arrays = ", ".join(f"%s::{fields[c].db_type(connection).split('(')[0]}[]" for c in columns)
     return head, one, arrays
 
 
@@ -77,7 +79,8 @@ def _adapt(value):
 def _insert_one(model: type[models.Model], vendor: str) -> tuple[str, list[models.Field]]:
     """The statement `insert` runs for `model`, and the fields whose values it takes."""
     meta = model._meta
-    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+    assert not any(f.has_db_default() for f in fields), f"{model}: db_default is not handled here"
     qn = connection.ops.quote_name
     sql = (
         f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "

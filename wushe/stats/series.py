@@ -29,7 +29,7 @@ def local_day(moment: datetime | date) -> date:
     """The day a moment falls on where the platform keeps time (TIME_ZONE): the figures'
     days never depend on a request's active time zone."""
     if isinstance(moment, datetime):
-        return moment.astimezone(timezone.get_default_timezone()).date()
+        return timezone.localtime(moment, timezone.get_default_timezone()).date()
     return moment
 
 
@@ -75,7 +75,7 @@ def _by_day(qs, region: str, day_field: str, value) -> Iterator[Point]:
 
 def _dated(qs, region: str, moment: str, value) -> Iterator[Point]:
     """A per-(region, local day) aggregate of a datetime column."""
-    tz = timezone.get_current_timezone()
+    tz = timezone.get_default_timezone()
     qs = qs.annotate(_day=TruncDate(moment, tzinfo=tz))
     return _by_day(qs, region, "_day", value)
 
@@ -170,7 +170,7 @@ def _period_key(day: date, grain: str) -> str:
 
 def _period_bounds(key: str) -> tuple[datetime, datetime]:
     """The local datetimes a period key covers: [start, end)."""
-    tz = timezone.get_current_timezone()
+    tz = timezone.get_default_timezone()
     if len(key) == 7:
         year, month = int(key[:4]), int(key[5:])
         start = date(year, month, 1)

@@ -1,11 +1,11 @@
-"""Every service write adds an audit event: indexes nothing reads go, one write less each.
+"""Every service write adds an audit event: the actor's index goes, one index write less
+each. Nothing looks events up by account (the column keeps the ids of deleted accounts on
+purpose, without a constraint), so the foreign key's index had no reader.
 
-- actor_id: nothing looks events up by account (the column keeps ids of deleted accounts
-  on purpose, without a constraint), so the foreign key's index has no reader.
-- action: the lists filter by prefix (`action__startswith`), which PostgreSQL serves with
-  the pattern-ops twin Django keeps beside it; the plain one served nothing, and SQLite's
-  case-blind LIKE uses neither.
-- region_code's pattern-ops twin (PostgreSQL): scopes are code ranges, never LIKE.
+The action's and the region code's indexes stay as Django declares them (db_index), each with
+its pattern-ops twin on PostgreSQL: dropping only those twins would leave the migration state
+promising indexes the database lacks, and a later table rebuild on SQLite would bring them
+back.
 """
 
 import django.db.models.deletion
@@ -40,11 +40,7 @@ class Migration(migrations.Migration):
                 ),
             ],
             database_operations=[
-                drop_indexes(
-                    "audit_auditevent_actor_id_270bb4b7",
-                    "audit_auditevent_action_2131bb77",
-                    "audit_auditevent_region_code_06016ffb_like",
-                )
+                drop_indexes("audit_auditevent_actor_id_270bb4b7")
             ],
         ),
     ]

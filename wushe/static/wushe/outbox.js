@@ -39,15 +39,30 @@
   };
   window.WusheOutbox = outbox;
 
+  // Logging out: the account's drafts leave this browser, after the worker agrees. Logging
+  // out always goes ahead when the outbox cannot be read (none here, a private window, a
+  // browser that does not answer in time); offline, the drafts stay, as the logout itself
+  // cannot reach the server.
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.id !== "logout-form" || form.dataset.cleared || !window.indexedDB) { return; }
     event.preventDefault();
+    var done = false;
+    function logOut() {
+      if (done) { return; }
+      done = true;
+      form.dataset.cleared = "1";
+      form.submit();
+    }
+    if (!navigator.onLine) { logOut(); return; }
+    var waited = setTimeout(logOut, 3000);
     outbox.of(form.dataset.user).then(function (drafts) {
-      var message = form.dataset.msgUnsent.replace("{n}", drafts.length);
-      if (drafts.length && !window.confirm(message)) { return; }
-      return Promise.all(drafts.map(function (d) { return outbox.remove(d.client_id); }))
-        .then(function () { form.dataset.cleared = "1"; form.submit(); });
-    }, function () { form.dataset.cleared = "1"; form.submit(); });  // no outbox here
+      clearTimeout(waited);
+      if (done) { return; }
+      if (!drafts.length) { logOut(); return; }
+      if (!window.confirm(form.dataset.msgUnsent.replace("{n}", drafts.length))) { return; }
+      Promise.all(drafts.map(function (d) { return outbox.remove(d.client_id); }))
+        .then(logOut, logOut);
+    }, function () { clearTimeout(waited); logOut(); });
   });
 })();
