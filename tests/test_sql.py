@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection, transaction
 
 from wushe.core.sql import _shaped, insert_many
 from wushe.people.models import Person
@@ -30,3 +30,14 @@ def test_insert_many_writes_what_bulk_create_would(world):
     assert [p.name for p in stored] == [f"测试{n}" for n in range(150)]
     assert all(p.created_at is not None and p.legal_basis == "statutory" for p in stored)
     assert not people[0]._state.adding and people[0]._state.db == connection.alias
+
+
+def test_a_value_too_long_is_refused_not_cut_short(world):
+    """Many rows go to PostgreSQL as arrays: cast to varchar(50)[], a longer name would be
+    cut to fit without a word; the column itself must refuse it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite does not enforce a text column's length")
+    village = world.region("152201001001")
+    people = [Person(name="测" * (51 if n == 120 else 5), region=village) for n in range(150)]
+    with pytest.raises(DataError), transaction.atomic():
+        insert_many(people)
