@@ -15,6 +15,7 @@
       };
       request.onsuccess = function () { resolve(request.result); };
       request.onerror = function () { reject(request.error); };
+      request.onblocked = function () { reject(new Error("outbox blocked")); };
     });
   }
   function tx(mode, work) {
@@ -24,6 +25,7 @@
         var result = work(t.objectStore(STORE));
         t.oncomplete = function () { db.close(); resolve(result && result.result); };
         t.onerror = function () { db.close(); reject(t.error); };
+        t.onabort = function () { db.close(); reject(t.error); };
       });
     });
   }
@@ -40,9 +42,8 @@
   window.WusheOutbox = outbox;
 
   // Logging out: the account's drafts leave this browser, after the worker agrees. Logging
-  // out always goes ahead when the outbox cannot be read (none here, a private window, a
-  // browser that does not answer in time); offline, the drafts stay, as the logout itself
-  // cannot reach the server.
+  // out always goes ahead when the outbox cannot be read (none here, a private window, an
+  // error); offline, the drafts stay, as the logout itself cannot reach the server.
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.id !== "logout-form" || form.dataset.cleared || !window.indexedDB) { return; }
@@ -55,14 +56,11 @@
       form.submit();
     }
     if (!navigator.onLine) { logOut(); return; }
-    var waited = setTimeout(logOut, 3000);
     outbox.of(form.dataset.user).then(function (drafts) {
-      clearTimeout(waited);
-      if (done) { return; }
       if (!drafts.length) { logOut(); return; }
       if (!window.confirm(form.dataset.msgUnsent.replace("{n}", drafts.length))) { return; }
       Promise.all(drafts.map(function (d) { return outbox.remove(d.client_id); }))
         .then(logOut, logOut);
-    }, function () { clearTimeout(waited); logOut(); });
+    }, logOut);
   });
 })();
