@@ -38,17 +38,16 @@ def insert_rows(
     write's deltas and marks, an import's search keys. A model instance (bulk_create) or a
     statement (executemany) a row costs several times as much."""
     head, one, arrays = _insert_head(model, tuple(columns), connection.vendor)
-    if connection.vendor == "postgresql":
-        size = PG_BATCH
+    pg = connection.vendor == "postgresql"
+    if pg:
+        batches = itertools.batched(rows, PG_BATCH)
     else:  # within SQLite's parameter limit
-        size = max(1, (connection.features.max_query_params or 999) // len(columns))
+        limit = connection.features.max_query_params or 999
+        batches = _shaped(rows, max(1, limit // len(columns)))
     returned: list[tuple] = []
-    batches = (
-        itertools.batched(rows, size) if connection.vendor == "postgresql" else _shaped(rows, size)
-    )
     with connection.cursor() as cursor:
         for batch in batches:
-            if connection.vendor == "postgresql" and len(batch) >= UNNEST_FROM:
+            if pg and len(batch) >= UNNEST_FROM:
                 sql = f"{head}SELECT * FROM unnest({arrays}) {tail}"
                 params = [list(column) for column in zip(*batch, strict=True)]
             else:
@@ -89,11 +88,16 @@ def _insert_one(model: type[models.Model], vendor: str) -> tuple[str, list[model
     return sql, fields
 
 
+def _values(obj: models.Model, fields: list[models.Field]) -> list:
+    """`obj`'s values for a new row, each prepared by its field, as save() prepares them."""
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
 def insert_statement(obj: models.Model) -> tuple[str, list]:
     """The INSERT … RETURNING key that `insert` runs for `obj`, and its parameters (for a
     caller that runs it inside a statement of its own, as the audit trail does)."""
     sql, fields = _insert_one(type(obj), connection.vendor)
-    return sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    return sql, _values(obj, fields)
 
 
 def inserted(obj: models.Model, pk) -> models.Model:
@@ -124,8 +128,7 @@ def insert_many(objs: list[models.Model]) -> list[models.Model]:
         return objs
     model = type(objs[0])
     _sql, fields = _insert_one(model, connection.vendor)
-    rows = [tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
-            for obj in objs]  # fmt: skip
+    rows = [tuple(_values(obj, fields)) for obj in objs]
     pk = connection.ops.quote_name(model._meta.pk.column)
     keys = insert_rows(model, [f.column for f in fields], rows, tail=f"RETURNING {pk}")
     for obj, (key,) in zip(objs, keys, strict=True):

@@ -113,9 +113,8 @@ def visit_create(
             insert_rows(Visit.items.through, ["visit_id", "serviceitem_id"],
                         [(visit.pk, i.pk) for i in dict.fromkeys(items)])  # fmt: skip
             if workers:
-                Visit.workers.through.objects.bulk_create(
-                    [Visit.workers.through(visit=visit, worker=w) for w in dict.fromkeys(workers)]
-                )
+                insert_rows(Visit.workers.through, ["visit_id", "worker_id"],
+                            [(visit.pk, w.pk) for w in dict.fromkeys(workers)])  # fmt: skip
             if stored:
                 VisitPhoto.objects.bulk_create([VisitPhoto(visit=visit, **f) for f in stored])
             subject = person or household.members.order_by("relation", "pk").first()
