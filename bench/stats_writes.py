@@ -264,6 +264,11 @@ def main() -> None:
     from serve import prepare
 
     backend, size = prepare(args.size, args.reuse)
+    from django.conf import settings
+
+    # As deployed: no debug cursor recording every statement (the settings' DEBUG is on by
+    # default, for a developer's checkout), for the anchor and the service alike.
+    settings.DEBUG = False
     rows = measure(args.clients, args.seconds, processes=True, full_verify=size.name != "L")
     stem = write_results(
         "stats_writes", backend,

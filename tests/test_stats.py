@@ -7,6 +7,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.test_casework import an_open_case, item, run_to_evaluation
@@ -285,6 +287,27 @@ def test_an_import_and_its_undo_and_a_transfer_keep_the_figures_exact(world):
     )  # fmt: skip
     duplicates.transfer_decide(by=worker, request=request, accept=True)
     assert figure(world, "people_registered", "152201002000", this) == 2
+    assert stats_verify() == []
+
+
+def test_marks_taken_in_many_statements_count_once_each(world, monkeypatch):
+    """On PostgreSQL the statement that takes a write's marks also appends its deltas and a
+    count for each new mark: with more marks than one statement takes, the deltas go with
+    the first statement only, and every new mark is counted by the one that inserted it."""
+    from wushe.core import sql
+    from wushe.stats import record
+
+    monkeypatch.setattr(sql, "PG_BATCH", 1)
+    monkeypatch.setattr(record, "PG_BATCH", 1)
+    today = timezone.localdate()
+    with CaptureQueriesContext(connection) as queries:
+        visit(world, "wuliji")
+    visit(world, "wuliji", when=at(today - timedelta(days=40)))  # an earlier day: marks move
+    visit(world, "xiaobao")
+    if connection.vendor == "postgresql":
+        assert sum(q["sql"].startswith("WITH marks") for q in queries) >= 2
+    this = Period.month(today.year, today.month)
+    assert figure(world, "visits", "152201001000", this) == 2
     assert stats_verify() == []
 
 

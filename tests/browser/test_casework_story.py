@@ -218,18 +218,23 @@ def test_logging_out_clears_the_accounts_unsent_visits_from_a_shared_phone(
     mine = "() => window.WusheOutbox.all().then(d => d.map(x => x.user).sort())"
     assert len(page.evaluate(mine)) == 2
 
+    # The confirmation is answered as it opens: a dialog left open blocks the page, and
+    # with it the click, which waits for the page to settle.
     logout = page.get_by_role("button", name="退出")
-    with page.expect_event("dialog") as shown:
-        logout.click()
-    assert "本机还有 1 条走访没有上传" in shown.value.message
-    shown.value.dismiss()  # the worker keeps them, to send them later
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    logout.click()
+    for _ in range(200):  # the question comes once the outbox has answered
+        if asked:
+            break
+        page.wait_for_timeout(50)
+    assert asked and "本机还有 1 条走访没有上传" in asked[0]  # dismissed: the worker keeps them
     expect(page.locator("#outbox-status")).to_contain_text("本机有 1 条走访待上传")
     assert len(page.evaluate(mine)) == 2 and "/accounts/login/" not in page.url
 
-    with page.expect_event("dialog") as shown:
-        logout.click()
+    page.once("dialog", lambda dialog: dialog.accept())
     with page.expect_navigation():
-        shown.value.accept()
+        logout.click()
     assert "/accounts/login/" in page.url
     assert page.evaluate(mine) == ["-1"]  # only the other account's draft is left
     assert Visit.objects.count() == 0

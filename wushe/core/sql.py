@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Sequence
 from datetime import date
 
 from django.db import connection, models
@@ -18,15 +19,14 @@ UNNEST_FROM = 100
 
 @functools.cache
 def _insert_head(model: type[models.Model], columns: tuple[str, ...], vendor: str):
-    """(INSERT INTO … (columns), one row's placeholders, PostgreSQL's typed arrays)."""
+    """(INSERT INTO … (columns), PostgreSQL's typed arrays)."""
     qn = connection.ops.quote_name
     head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(map(qn, columns))}) "
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     fields = {f.column: f for f in model._meta.concrete_fields}
     # The base type without its length: a cast to varchar(50)[] would cut a longer value
     # short, where the column itself refuses it.
     arrays = ", ".join(f"%s::{fields[c].db_type(connection).split('(')[0]}[]" for c in columns)
-    return head, one, arrays
+    return head, arrays
 
 
 def insert_rows(
@@ -37,9 +37,7 @@ def insert_rows(
     RETURNING …) and what RETURNING gives is returned. For the hot paths: every service
     write's deltas and marks, an import's search keys. A model instance (bulk_create) or a
     statement (executemany) a row costs several times as much."""
-    head, one, arrays = _insert_head(model, tuple(columns), connection.vendor)
-    pg = connection.vendor == "postgresql"
-    if pg:
+    if connection.vendor == "postgresql":
         batches = itertools.batched(rows, PG_BATCH)
     else:  # within SQLite's parameter limit
         limit = connection.features.max_query_params or 999
@@ -47,16 +45,33 @@ def insert_rows(
     returned: list[tuple] = []
     with connection.cursor() as cursor:
         for batch in batches:
-            if pg and len(batch) >= UNNEST_FROM:
-                sql = f"{head}SELECT * FROM unnest({arrays}) {tail}"
-                params = [list(column) for column in zip(*batch, strict=True)]
-            else:
-                sql = f"{head}VALUES {', '.join([one] * len(batch))} {tail}"
-                params = [_adapt(value) for row in batch for value in row]
-            cursor.execute(sql, params)
+            cursor.execute(*_rows_statement(model, columns, batch, tail))
             if "RETURNING" in tail:
                 returned += cursor.fetchall()
     return returned
+
+
+def _rows_statement(model: type[models.Model], columns, batch, tail: str) -> tuple[str, list]:
+    """One batch's INSERT and its parameters: arrays for many rows on PostgreSQL, else VALUES."""
+    head, arrays = _insert_head(model, tuple(columns), connection.vendor)
+    if connection.vendor == "postgresql" and len(batch) >= UNNEST_FROM:
+        params = [list(column) for column in zip(*batch, strict=True)]
+        return f"{head}SELECT * FROM unnest({arrays}) {tail}", params
+    listed, params = values(batch)
+    return f"{head}{listed} {tail}", params
+
+
+def values(rows) -> tuple[str, list]:
+    """`VALUES (%s, …), …` for `rows` (tuples of one width), and its parameters."""
+    one = "(" + ", ".join(["%s"] * len(rows[0])) + ")"
+    return f"VALUES {', '.join([one] * len(rows))}", [_adapt(v) for row in rows for v in row]
+
+
+def rows_statement(model: type[models.Model], columns: list[str], rows, *, tail: str = ""):
+    """The statement `insert_rows` would run for `rows` (at most one batch, PostgreSQL), for
+    a caller that runs it inside a statement of its own (a write's marks and deltas)."""
+    assert connection.vendor == "postgresql" and len(rows) <= PG_BATCH
+    return _rows_statement(model, columns, rows, tail)
 
 
 def _shaped(rows, size: int):
@@ -108,16 +123,44 @@ def inserted(obj: models.Model, pk) -> models.Model:
     return obj
 
 
-def insert(obj: models.Model) -> models.Model:
+Linked = tuple[type[models.Model], list[str], list[tuple]]
+
+
+def insert(obj: models.Model, *, linked: Sequence[Linked] = ()) -> models.Model:
     """`obj.save(force_insert=True)` for a model with an automatic key, no signals and no
     unsaved related objects, in a statement built once per model: every visit, every audit
     event. Values are prepared by the fields themselves, as save() does (auto_now_add,
-    UUIDs, JSON); the new key is set on `obj`."""
+    UUIDs, JSON); the new key is set on `obj`.
+
+    `linked`: (model, columns, rows) of rows that refer to the new one, its first column
+    taking the new key and each row giving the others (a visit's service items): on
+    PostgreSQL in the same statement, one round trip for the lot."""
     sql, params = insert_statement(obj)
+    linked = [(model, columns, rows) for model, columns, rows in linked if rows]
+    if linked and connection.vendor == "postgresql":
+        sql, params = _with_linked(sql, params, linked)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         (pk,) = cursor.fetchone()
-    return inserted(obj, pk)
+    inserted(obj, pk)
+    if connection.vendor != "postgresql":
+        for model, columns, rows in linked:
+            insert_rows(model, columns, [(pk, *row) for row in rows])
+    return obj
+
+
+def _with_linked(sql: str, params: list, linked: Sequence[Linked]) -> tuple[str, list]:
+    """`WITH new AS (the insert) INSERT … SELECT new.key, v.* FROM new, (VALUES …) v …`."""
+    qn = connection.ops.quote_name
+    parts, params = [f"new AS ({sql})"], list(params)
+    for n, (model, columns, rows) in enumerate(linked):
+        listed, more = values(rows)
+        parts.append(
+            f"link{n} AS (INSERT INTO {qn(model._meta.db_table)} "
+            f"({', '.join(map(qn, columns))}) SELECT new.*, v.* FROM new, ({listed}) AS v)"
+        )
+        params += more
+    return f"WITH {', '.join(parts)} SELECT * FROM new", params
 
 
 def insert_many(objs: list[models.Model]) -> list[models.Model]:

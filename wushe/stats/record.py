@@ -17,7 +17,7 @@ from datetime import date
 
 from django.db import IntegrityError, connection, models, transaction
 
-from wushe.core.sql import insert_rows
+from wushe.core.sql import PG_BATCH, insert_rows, rows_statement, values
 from wushe.stats.models import Delta, Mark
 from wushe.stats.series import DistinctSeries, SumSeries, series_of
 
@@ -83,10 +83,8 @@ def created_many(objs: Iterable[models.Model], *, sign: int = 1) -> None:
             candidates.update(_positions(obj))
         else:
             keys |= mark_keys(obj)
-    moved, unsure = _place_new(candidates)
-    for key, value in moved.items():
-        total[key] += value
-    emit(total)
+    left, unsure = _place_new(candidates, total)
+    emit(left)
     refresh_marks(keys | unsure)
 
 
@@ -101,22 +99,31 @@ def _positions(obj: models.Model) -> dict[tuple[str, str], tuple[str, date]]:
 
 
 def _place_new(
-    candidates: dict[tuple[str, str], tuple[str, date]],
+    candidates: dict[tuple[str, str], tuple[str, date]], deltas: dict[Key, int]
 ) -> tuple[dict[Key, int], set[tuple[str, str]]]:
-    """The marks new records move. A key with no mark yet gets one here; one already there
-    on a later day moves here, one on an earlier day (or this very place and day) stays.
-    What cannot be told so (same day, another village) is returned, to be placed by looking
-    at the records."""
-    changes: dict[Key, int] = defaultdict(int)
+    """The marks new records move, with `deltas`, the records' own changes: returns the
+    changes still to append (on PostgreSQL the statement that takes the marks writes
+    `deltas` and the new marks' counts itself). A key with no mark yet gets one here; one
+    already there on a later day moves here, one on an earlier day (or this very place and
+    day) stays. What cannot be told so (same day, another village) is returned, to be
+    placed by looking at the records."""
     if not candidates:
-        return changes, set()
+        return deltas, set()
     order = sorted(candidates)
-    inserted, existing = _take_marks([(*key, *candidates[key]) for key in order])
+    rows = [(*key, *candidates[key]) for key in order]
+    pg = connection.vendor == "postgresql"
+    changes: dict[Key, int] = defaultdict(int)
+    if pg:
+        inserted, existing = _take_marks_pg(rows, deltas)
+    else:
+        changes.update(deltas)
+        inserted, existing = _take_marks(rows)
     unsure: set[tuple[str, str]] = set()
     for series, key in order:
         code, day = candidates[(series, key)]
         if (series, key) in inserted:
-            changes[(series, code, day)] += 1
+            if not pg:
+                changes[(series, code, day)] += 1
             continue
         if (series, key) not in existing:  # there already, and it stays
             continue
@@ -132,36 +139,64 @@ def _place_new(
     return changes, unsure
 
 
+MARK_COLUMNS = ["series", "key", "region_code", "day"]
+DELTA_COLUMNS = ["series", "region_code", "day", "value"]
+
+
+def _take_marks_pg(
+    rows: list[tuple[str, str, str, date]], deltas: dict[Key, int]
+) -> tuple[set[tuple[str, str]], dict[tuple[str, str], tuple[int, str, date]]]:
+    """Insert the marks (series, key, region, day) not there yet and lock the others, one
+    key after another in the order given (the order `refresh_marks` takes them too), so
+    two writers that share keys wait for each other and never deadlock; in the same
+    statement, append `deltas` and a count for each (series, village, day) the new marks
+    join. Only a mark that may have to move (a later day, or the same day in another
+    village) gets a no-op update, which returns it as it was; xmax = 0 tells a row just
+    inserted. Most marks stay, and a lock writes no new row version, as any update would.
+    Returns the keys inserted, and (id, region, day) of those returned as they were."""
+    qn = connection.ops.quote_name
+    table = qn(Mark._meta.db_table)
+    tail = (
+        f'ON CONFLICT ("series", "key") DO UPDATE SET "series" = EXCLUDED."series" '
+        f'WHERE {table}."day" > EXCLUDED."day" OR ({table}."day" = EXCLUDED."day" '
+        f'AND {table}."region_code" <> EXCLUDED."region_code") '
+        'RETURNING "id", "series", "key", "region_code", "day", (xmax = 0) AS "new"'
+    )
+    into = f"INSERT INTO {qn(Delta._meta.db_table)} ({', '.join(map(qn, DELTA_COLUMNS))}) "
+    joined = (
+        'SELECT "series", "region_code", "day", count(*) FROM marks WHERE "new" '
+        'GROUP BY "series", "region_code", "day"'
+    )
+    own = [(*key, value) for key, value in deltas.items() if value]
+    inserted: set[tuple[str, str]] = set()
+    existing: dict[tuple[str, str], tuple[int, str, date]] = {}
+    with connection.cursor() as cursor:
+        for batch in itertools.batched(rows, PG_BATCH):
+            marks, params = rows_statement(Mark, MARK_COLUMNS, batch, tail=tail)
+            more, more_params = values(own) if own else ("", [])
+            cursor.execute(
+                f"WITH marks AS ({marks}), deltas AS ({into}{joined}"
+                f"{' UNION ALL ' + more if more else ''}) SELECT * FROM marks",
+                [*params, *more_params],
+            )
+            own = []  # the records' own deltas go with the first batch
+            for pk, s, k, code, day, new in cursor.fetchall():
+                if new:
+                    inserted.add((s, k))
+                else:
+                    existing[(s, k)] = (pk, code, day)
+    _maybe_compact()
+    return inserted, existing
+
+
 def _take_marks(
     rows: list[tuple[str, str, str, date]],
 ) -> tuple[set[tuple[str, str]], dict[tuple[str, str], tuple[int, str, date]]]:
-    """Insert the marks (series, key, region, day) not there yet and lock the others, one
-    key after another in the order given (the order `refresh_marks` takes them too), so two
-    writers that share keys wait for each other and never deadlock. Returns the keys this
-    transaction inserted, and (id, region, day) of those that were there and may have to
-    move (PostgreSQL leaves out the ones that stay: locked, but neither rewritten nor
-    returned)."""
-    columns = ["series", "key", "region_code", "day"]
-    if connection.vendor == "postgresql":
-        # One statement: each row is inserted or, already there, locked. Only a mark that
-        # may have to move (a later day, or the same day in another village) gets a no-op
-        # update, which returns it as it was; xmax = 0 marks a row just inserted. Most
-        # marks stay, and a lock writes no new row version, as any update would.
-        table = connection.ops.quote_name(Mark._meta.db_table)
-        returned = insert_rows(
-            Mark, columns, rows,
-            tail=f'ON CONFLICT ("series", "key") DO UPDATE SET "series" = EXCLUDED."series" '
-            f'WHERE {table}."day" > EXCLUDED."day" OR ({table}."day" = EXCLUDED."day" '
-            f'AND {table}."region_code" <> EXCLUDED."region_code") '
-            'RETURNING "id", "series", "key", "region_code", "day", (xmax = 0)',
-        )  # fmt: skip
-        inserted = {(s, k) for _pk, s, k, _code, _day, new in returned if new}
-        return inserted, {
-            (s, k): (pk, code, day) for pk, s, k, code, day, new in returned if not new
-        }
-    # SQLite: the transaction holds the database's write lock; nothing to wait for.
+    """`_take_marks_pg` on SQLite, without the deltas: the transaction holds the database's
+    write lock, nothing to wait for. Returns the keys inserted, and (id, region, day) of
+    the others."""
     returned = insert_rows(
-        Mark, columns, rows,
+        Mark, MARK_COLUMNS, rows,
         tail='ON CONFLICT ("series", "key") DO NOTHING RETURNING "series", "key"',
     )  # fmt: skip
     inserted = {(s, k) for s, k in returned}

@@ -24,7 +24,7 @@ from wushe.casework.models import (
 from wushe.casework.services.common import check, items_for, not_future, text
 from wushe.catalog.models import ServiceDomain, ServiceItem
 from wushe.core.photos import PhotoUpload, check_photo_count, photo_fields
-from wushe.core.sql import insert, insert_rows
+from wushe.core.sql import insert
 from wushe.network.models import Worker
 from wushe.people.models import Household, Person
 from wushe.stats import record as stats
@@ -108,13 +108,12 @@ def visit_create(
                 living_conditions=living_conditions.strip(), risks=risks.strip(),
                 needs_found=needs_found.strip(), volunteers=volunteers,
                 follow_up_on=follow_up_on, created_by=author,
-            ))  # fmt: skip
-            # A new visit has no links yet: one insert each, not set()'s read-then-write.
-            insert_rows(Visit.items.through, ["visit_id", "serviceitem_id"],
-                        [(visit.pk, i.pk) for i in dict.fromkeys(items)])  # fmt: skip
-            if workers:
-                insert_rows(Visit.workers.through, ["visit_id", "worker_id"],
-                            [(visit.pk, w.pk) for w in dict.fromkeys(workers)])  # fmt: skip
+            ), linked=[  # a new visit has no links yet: written with it, not by set()
+                (Visit.items.through, ["visit_id", "serviceitem_id"],
+                 [(i.pk,) for i in dict.fromkeys(items)]),
+                (Visit.workers.through, ["visit_id", "worker_id"],
+                 [(w.pk,) for w in dict.fromkeys(workers)]),
+            ])  # fmt: skip
             if stored:
                 VisitPhoto.objects.bulk_create([VisitPhoto(visit=visit, **f) for f in stored])
             subject = person or household.members.order_by("relation", "pk").first()
