@@ -45,14 +45,18 @@ def insert_rows(
     returned: list[tuple] = []
     with connection.cursor() as cursor:
         for batch in batches:
-            cursor.execute(*_rows_statement(model, columns, batch, tail))
+            cursor.execute(*rows_statement(model, columns, batch, tail=tail))
             if "RETURNING" in tail:
                 returned += cursor.fetchall()
     return returned
 
 
-def _rows_statement(model: type[models.Model], columns, batch, tail: str) -> tuple[str, list]:
-    """One batch's INSERT and its parameters: arrays for many rows on PostgreSQL, else VALUES."""
+def rows_statement(
+    model: type[models.Model], columns: list[str], batch, *, tail: str = ""
+) -> tuple[str, list]:
+    """One batch's INSERT and its parameters, as `insert_rows` runs it (arrays for many rows
+    on PostgreSQL, else VALUES); also for a caller that runs it inside a statement of its
+    own (a write's marks and deltas)."""
     head, arrays = _insert_head(model, tuple(columns), connection.vendor)
     if connection.vendor == "postgresql" and len(batch) >= UNNEST_FROM:
         params = [list(column) for column in zip(*batch, strict=True)]
@@ -65,13 +69,6 @@ def values(rows) -> tuple[str, list]:
     """`VALUES (%s, …), …` for `rows` (tuples of one width), and its parameters."""
     one = "(" + ", ".join(["%s"] * len(rows[0])) + ")"
     return f"VALUES {', '.join([one] * len(rows))}", [_adapt(v) for row in rows for v in row]
-
-
-def rows_statement(model: type[models.Model], columns: list[str], rows, *, tail: str = ""):
-    """The statement `insert_rows` would run for `rows` (at most one batch, PostgreSQL), for
-    a caller that runs it inside a statement of its own (a write's marks and deltas)."""
-    assert connection.vendor == "postgresql" and len(rows) <= PG_BATCH
-    return _rows_statement(model, columns, rows, tail)
 
 
 def _shaped(rows, size: int):

@@ -23,6 +23,8 @@ from wushe.stats.series import DistinctSeries, SumSeries, series_of
 
 Key = tuple[str, str, date]  # (series, region code, day)
 COMPACT_EVERY = 500  # one write in this many asks the worker to compact
+MARK_COLUMNS = ["series", "key", "region_code", "day"]
+DELTA_COLUMNS = ["series", "region_code", "day", "value"]
 
 
 def _label(obj: models.Model) -> str:
@@ -57,7 +59,7 @@ def emit(changes: dict[Key, int]) -> None:
     """Append one delta row per non-zero change."""
     rows = [(*key, value) for key, value in changes.items() if value]
     if rows:
-        insert_rows(Delta, ["series", "region_code", "day", "value"], rows)
+        insert_rows(Delta, DELTA_COLUMNS, rows)
         _maybe_compact()
 
 
@@ -137,10 +139,6 @@ def _place_new(
         else:
             unsure.add((series, key))
     return changes, unsure
-
-
-MARK_COLUMNS = ["series", "key", "region_code", "day"]
-DELTA_COLUMNS = ["series", "region_code", "day", "value"]
 
 
 def _take_marks_pg(
