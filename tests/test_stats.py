@@ -116,6 +116,27 @@ def test_deleting_and_editing_a_visit_keep_the_figures_exact(world):
     assert not Visit.objects.filter(pk=first.pk).exists()
 
 
+def test_a_correction_made_through_a_stale_copy_counts_from_what_is_stored(world):
+    """Two people open the same visit; each moves it to last month. The second's copy still
+    says this month, but the figures move from where the visit stood when it was saved:
+    one visit, counted once, in last month."""
+    today = timezone.localdate()
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    this = Period.month(today.year, today.month)
+    before = Period.month(last_month.year, last_month.month)
+    first = visit(world)
+    stale = Visit.objects.get(pk=first.pk)
+    worker = world.users["station_worker"]
+    services.visit_update(by=worker, visit=first, visited_at=at(last_month))
+    services.visit_update(by=worker, visit=stale, visited_at=at(last_month, 11))
+    assert figure(world, "visits", "152201000000", this) == 0
+    assert figure(world, "visits", "152201000000", before) == 1
+    assert stats_verify() == []
+    services.visit_delete(by=worker, visit=first, reason="重复录入")  # stale as well by now
+    assert figure(world, "visits", "152201000000", before) == 0
+    assert stats_verify() == []
+
+
 def test_cases_needs_and_their_stages_are_counted(world):
     case = run_to_evaluation(world, an_open_case(world))
     today = timezone.localdate()
@@ -426,9 +447,14 @@ def test_writers_sharing_a_household_never_deadlock_and_the_figures_stay_exact()
     ]
     worker = world.users["station_worker"]
     now = timezone.now()
+    # The visits corrected start half an hour into a month, so that the first correction of
+    # each (an hour earlier) moves it into the month before, whatever the day the test runs.
+    month = timezone.localtime(now - timedelta(days=1)).replace(
+        day=1, hour=0, minute=30, second=0, microsecond=0
+    )
     earlier = [
         services.visit_create(by=worker, person=m, items=[item("elderly.home_visit")],
-                              visited_at=now - timedelta(days=3))[0]
+                              visited_at=month)[0]
         for m in members
     ]  # fmt: skip
     barrier, failures = threading.Barrier(6), []

@@ -223,8 +223,17 @@ def _marks_at(keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, s
 
 @contextmanager
 def tracking(*objs: models.Model) -> Iterator[None]:
-    """Around a change to (or the deletion of) `objs`: append what the change moved."""
-    before = [(type(obj), _label(obj), obj.pk, points(obj), mark_keys(obj)) for obj in objs]
+    """Around a change to (or the deletion of) `objs`: append what the change moved.
+
+    What each record contributed before is read from its row, locked for the rest of the
+    transaction, not from the caller's copy: a copy read before another writer's change
+    would count that change a second time, and two corrections of one visit at once would
+    both move it out of the same month."""
+    before = []
+    for obj in objs:
+        model, label = type(obj), _label(obj)
+        stored = model._default_manager.select_for_update().filter(pk=obj.pk).first()
+        before.append((model, label, obj.pk, points(stored, label), mark_keys(stored, label)))
     yield
     for model, label, pk, was, keys in before:
         fresh = model._default_manager.filter(pk=pk).first()
