@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.db.models import F
 
 from tests.conftest import id_number_for
 from wushe.audit.models import AuditEvent
@@ -81,6 +82,59 @@ def test_search_respects_scope(world):
     qs = Person.objects.visible_to(world.users["station_worker"])
     assert names(search(qs, "单")) == set()
     assert names(search(qs, "wlj")) == {"乌力吉"}
+
+
+def _keys_match_their_people() -> list[tuple]:
+    """Search keys whose village or name is not their person's (there must be none)."""
+    from wushe.people.models import PersonSearchKey
+
+    return list(
+        PersonSearchKey.objects.exclude(region_code=F("person__region_id"), name=F("person__name"))
+        .values_list("person__name", "name", "region_code")
+    )  # fmt: skip
+
+
+def test_a_fragment_lists_people_in_the_registry_order_as_they_are_renamed_and_moved(world):
+    from wushe.people import duplicates
+    from wushe.regions.services import region_move
+
+    admin = world.users["county_admin"]
+    made = [
+        services.person_create(by=None, name=name, region=world.region(code))
+        for name, code in [
+            ("张秀英", "152201002001"), ("张伟", "152201002001"), ("张伟", "152201001001"),
+            ("张建国", "152201001001"), ("李张氏", "152201002001"),
+        ]
+    ]  # fmt: skip
+
+    def found(query, user=admin):
+        people = search(Person.objects.visible_to(user), query, user=user)
+        return [(p.region_id, p.name, p.pk) for p in people]
+
+    def in_list_order(people):
+        return sorted((p.region_id, p.name, p.pk) for p in people)
+
+    assert found("张") == in_list_order(made)
+    # The list's page and its count agree with the search.
+    assert search(Person.objects.visible_to(admin), "张", user=admin).count() == len(made)
+    renamed = services.person_update(by=None, person=made[1], name="王伟")
+    assert renamed.pk not in [pk for *_, pk in found("张")]
+    assert [pk for *_, pk in found("王伟")] == [renamed.pk]
+    request = duplicates.transfer_request(
+        by=world.users["station_worker"], to_region=world.region("152201001001"),
+        id_number=services.id_number_of(world.people["hongyun"]), reason="随子女迁居",
+    )  # fmt: skip
+    duplicates.transfer_decide(by=world.users["other_station_worker"], request=request, accept=True)
+    assert [p[0] for p in found("单田芳")] == ["152201001001"]
+    region_move(
+        by=world.users["province_admin"], region=world.region("152201002000"),
+        new_parent=world.region("152202000000"),
+    )  # fmt: skip
+    # The township's people are now in the other county, found there in their new villages.
+    province = world.users["province_admin"]
+    assert found("张", province) == in_list_order(Person.objects.filter(name__contains="张"))
+    assert {code[:6] for code, *_ in found("张", province)} == {"152201", "152202"}
+    assert _keys_match_their_people() == []
 
 
 def test_children_are_hidden_from_volunteer_coordinators(world):

@@ -685,7 +685,7 @@ def _write_chunk(writer: _Writer, rows: list[Row], ledger: Ledger) -> None:
         people.append(person)
     insert_many(people)
     _insert_keys(
-        (person.pk, person.region_id, key)
+        (person.pk, person.region_id, person.name, key)
         for person, row in zip(people, rows, strict=True)
         for key in search.all_keys(person.name, row.identity.id_number, row.identity.phone)
     )
@@ -713,9 +713,9 @@ def _extend_ranges(ranges: list[list[int]], ids: Iterable[int]) -> list[list[int
     return ranges
 
 
-def _insert_keys(keys: Iterable[tuple[int, str, str]]) -> None:
+def _insert_keys(keys: Iterable[tuple[int, str, str, str]]) -> None:
     """A dozen or so search keys a person, many rows to a statement."""
-    insert_rows(PersonSearchKey, ["person_id", "region_code", "key"], keys)
+    insert_rows(PersonSearchKey, ["person_id", "region_code", "name", "key"], keys)
 
 
 def _common_region(codes: set[str]) -> str:

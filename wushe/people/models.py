@@ -237,15 +237,25 @@ class PersonCategory(models.Model):
 
 class PersonSearchKey(models.Model):
     """One searchable key of a person (a name fragment, a pinyin spelling, initials, or a
-    keyed digest of an ID or phone suffix), with the person's region for scoped range scans."""
+    keyed digest of an ID or phone suffix), with the person's region and name: the index
+    (key, region, name, person) then lists a key's people inside a scope in the registry's
+    own order (village, name, id), so the first page of a common fragment reads 20 people,
+    not every match (docs/adr/0010). Both are the person's, rewritten with the keys."""
 
     # The unique (person, key) below indexes person lookups.
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="search_keys", db_index=False
+    )
     region_code = models.CharField(max_length=12)
+    name = models.CharField(max_length=50, default="")
     key = models.CharField(max_length=80)
 
     class Meta:
-        indexes = [models.Index(fields=["key", "region_code"])]
+        indexes = [
+            models.Index(
+                fields=["key", "region_code", "name", "person"], name="people_key_in_order"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["person", "key"], name="unique_person_search_key")
         ]

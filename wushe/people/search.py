@@ -9,7 +9,7 @@ import functools
 import re
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from pypinyin import Style, lazy_pinyin, pinyin
 
 from wushe.core.crypto import blind_index
@@ -58,21 +58,19 @@ def number_keys(id_number: str = "", phone: str = "") -> set[str]:
 def search(qs: QuerySet, query: str, *, user=None) -> QuerySet:
     """`qs` (already scoped) narrowed to the people whose keys match `query`. Given the
     user, the key lookup itself is confined to the user's code ranges, so it reads only
-    the (key, region) index entries inside the scope, however large the province is."""
-    from wushe.accounts.permissions import scope_filter
+    the index entries inside the scope, however large the province is. A name fragment
+    comes back in the registry's order (village, name, id) straight from the key index."""
     from wushe.people.models import PersonSearchKey
 
     query = query.strip()
     if not query:
         return qs
-    keys = PersonSearchKey.objects.none()
     lowered = query.lower().replace(" ", "")
     if CJK.match(query) and len(query) <= MAX_FRAGMENT:
-        keys = PersonSearchKey.objects.filter(key=f"c:{query}")
-    elif CJK.match(query):  # a longer name: its first three characters, then check the rest
-        keys = PersonSearchKey.objects.filter(key=f"c:{query[:MAX_FRAGMENT]}")
-        qs = qs.filter(name__contains=query)
-    elif LATIN.match(lowered):
+        return _holding(qs, f"c:{query}", user)
+    if CJK.match(query):  # a longer name: its first three characters, then check the rest
+        return _holding(qs.filter(name__contains=query), f"c:{query[:MAX_FRAGMENT]}", user)
+    if LATIN.match(lowered):
         keys = PersonSearchKey.objects.filter(_prefix("p:" + lowered) | _prefix("i:" + lowered))
     elif DIGITS.match(query):
         keys = PersonSearchKey.objects.filter(
@@ -81,8 +79,31 @@ def search(qs: QuerySet, query: str, *, user=None) -> QuerySet:
     else:
         return qs.none()
     if user is not None:
-        keys = keys.filter(scope_filter(user, "people.person", "view", field="region_code"))
+        keys = keys.filter(_in_scope(user, "region_code"))
     return qs.filter(pk__in=keys.values("person_id"))
+
+
+def _holding(qs: QuerySet, key: str, user) -> QuerySet:
+    """The people holding one key, joined to it on person, village and name and ordered by
+    the key's (village, name, person): the order of the index on (key, region, name,
+    person), and the registry's own. The first page reads the index's first entries and
+    fetches their people only, however many share the key (a common surname: hundreds in
+    a county)."""
+    q = Q(
+        search_keys__key=key,
+        search_keys__region_code=F("region_id"),
+        search_keys__name=F("name"),
+    )
+    if user is not None:
+        q &= _in_scope(user, "search_keys__region_code")
+    ordered = ("search_keys__region_code", "search_keys__name", "search_keys__person_id")
+    return qs.filter(q).order_by(*ordered)
+
+
+def _in_scope(user, field: str) -> Q:
+    from wushe.accounts.permissions import scope_filter
+
+    return scope_filter(user, "people.person", "view", field=field)
 
 
 def _prefix(prefix: str):

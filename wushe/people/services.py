@@ -122,7 +122,7 @@ def _identity(id_number: str, phone: str, birth_date: date | None, gender: str) 
 def _write_keys(person: Person, identity: Identity) -> None:
     PersonSearchKey.objects.filter(person=person).delete()
     PersonSearchKey.objects.bulk_create(
-        PersonSearchKey(person=person, region_code=person.region_id, key=key)
+        PersonSearchKey(person=person, region_code=person.region_id, name=person.name, key=key)
         for key in sorted(search.all_keys(person.name, identity.id_number, identity.phone))
     )
 
