@@ -285,8 +285,9 @@ def generate(size: Size, *, check: bool | None = None) -> World:
 
     def search_keys() -> Iterator[tuple]:
         for i in range(size.people):
-            for key in keys_of[names[(i * 31) % len(names)]]:
-                yield i + 1, person_village[i], key
+            name = names[(i * 31) % len(names)]
+            for key in keys_of[name]:
+                yield i + 1, person_village[i], name, key
 
     visit_span = (UNTIL - VISITS_FROM).total_seconds()
     people_span = (UNTIL - PEOPLE_FROM).total_seconds()
