@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -134,6 +135,9 @@ def test_a_correction_made_through_a_stale_copy_counts_from_what_is_stored(world
     assert stats_verify() == []
     services.visit_delete(by=worker, visit=first, reason="重复录入")  # stale as well by now
     assert figure(world, "visits", "152201000000", before) == 0
+    with pytest.raises(ValidationError, match="已被其他人删除"):  # not saved back to life
+        services.visit_update(by=worker, visit=stale, visited_at=at(last_month, 12))
+    assert not Visit.objects.filter(pk=first.pk).exists()
     assert stats_verify() == []
 
 

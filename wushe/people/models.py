@@ -247,7 +247,7 @@ class PersonSearchKey(models.Model):
         Person, on_delete=models.CASCADE, related_name="search_keys", db_index=False
     )
     region_code = models.CharField(max_length=12)
-    name = models.CharField(max_length=50, default="")
+    name = models.CharField(max_length=50)
     key = models.CharField(max_length=80)
 
     class Meta:

@@ -59,7 +59,9 @@ def search(qs: QuerySet, query: str, *, user=None) -> QuerySet:
     """`qs` (already scoped) narrowed to the people whose keys match `query`. Given the
     user, the key lookup itself is confined to the user's code ranges, so it reads only
     the index entries inside the scope, however large the province is. A name fragment
-    comes back in the registry's order (village, name, id) straight from the key index."""
+    comes back in the registry's order (village, name, id) straight from the key index,
+    through a join to the keys: call `.order_by()` on it before grouping or counting by
+    group (`values(...).annotate(...)`), or the key's columns become part of each group."""
     from wushe.people.models import PersonSearchKey
 
     query = query.strip()

@@ -3,8 +3,9 @@
 A service that creates a record calls `created(obj)`; one that changes or deletes records
 wraps the write in `with tracking(obj):`, which reads what the record contributed before,
 what it contributes after (nothing, once deleted), and appends the difference. Distinct
-counts (人, 户) are moved by `refresh_marks`. Nothing here updates a shared row: writers only
-insert, and the compactor folds the inserts later.
+counts (人, 户) are moved by `refresh_marks`. No figure is a shared row that writers update:
+they only insert, and the compactor folds the inserts later. `tracking` locks the one record
+it is told of, so that two changes to it count one after the other.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
+from django.db.transaction import TransactionManagementError
+from django.utils.translation import gettext as _
 
 from wushe.core.sql import PG_BATCH, insert_rows, rows_statement, values
 from wushe.stats.models import Delta, Mark
@@ -229,10 +233,16 @@ def tracking(*objs: models.Model) -> Iterator[None]:
     transaction, not from the caller's copy: a copy read before another writer's change
     would count that change a second time, and two corrections of one visit at once would
     both move it out of the same month."""
+    if not connection.in_atomic_block:  # SQLite ignores the lock: say so on every backend
+        raise TransactionManagementError("stats.tracking() needs the change's transaction")
     before = []
     for obj in objs:
         model, label = type(obj), _label(obj)
-        stored = model._default_manager.select_for_update().filter(pk=obj.pk).first()
+        # FOR NO KEY UPDATE: as the UPDATE itself would, so rows that refer to this one
+        # (visits of a person, records of a case) are still written meanwhile.
+        stored = model._default_manager.select_for_update(no_key=True).filter(pk=obj.pk).first()
+        if stored is None:
+            raise ValidationError(_("这条记录已被其他人删除，请刷新页面。"))
         before.append((model, label, obj.pk, points(stored, label), mark_keys(stored, label)))
     yield
     for model, label, pk, was, keys in before:

@@ -6,7 +6,8 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 FILL_NAMES = """
-UPDATE people_personsearchkey SET name = people_person.name
+UPDATE people_personsearchkey
+SET name = people_person.name, region_code = people_person.region_code
 FROM people_person WHERE people_person.id = people_personsearchkey.person_id
 """
 
@@ -22,6 +23,7 @@ class Migration(migrations.Migration):
             model_name="personsearchkey",
             name="name",
             field=models.CharField(default="", max_length=50),
+            preserve_default=False,
         ),
         migrations.RunSQL(FILL_NAMES, migrations.RunSQL.noop, elidable=False),
         migrations.AlterField(
