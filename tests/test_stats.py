@@ -315,6 +315,24 @@ def test_an_import_and_its_undo_and_a_transfer_keep_the_figures_exact(world):
     assert stats_verify() == []
 
 
+def test_a_category_added_through_a_copy_read_before_a_transfer_counts_where_they_live(world):
+    from wushe.people import duplicates
+    from wushe.people import services as people
+    from wushe.people.models import Person
+    from wushe.people.services import id_number_of
+
+    stale = Person.objects.get(pk=world.people["wuliji"].pk)  # a page opened before
+    request = duplicates.transfer_request(
+        by=world.users["other_station_worker"], id_number=id_number_of(stale),
+        to_region=world.region("152201002001"), reason="搬家",
+    )  # fmt: skip
+    duplicates.transfer_decide(by=world.users["station_worker"], request=request, accept=True)
+    entry = people.category_add(by=None, person=stale, category="dibao",
+                                started_on=timezone.localdate())  # fmt: skip
+    assert entry.person.region_id == "152201002001"
+    assert stats_verify() == []
+
+
 def test_marks_taken_in_many_statements_count_once_each(world, monkeypatch):
     """On PostgreSQL the statement that takes a write's marks also appends its deltas and a
     count for each new mark: with more marks than one statement takes, the deltas go with

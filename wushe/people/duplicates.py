@@ -151,7 +151,8 @@ def transfer_decide(
     request.status = TransferRequest.Status.ACCEPTED if accept else TransferRequest.Status.REJECTED
     request.decided_by, request.decided_at, request.decision_note = by, timezone.now(), note.strip()
     request.save()
-    person = request.person
+    # Locked before their categories are listed: none is added meanwhile in the old village.
+    person = Person.objects.select_for_update(no_key=True).get(pk=request.person_id)
     if accept:
         # The person's file and categories count in the new village from now on.
         with stats.tracking(person, *person.categories.all()):

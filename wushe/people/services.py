@@ -292,6 +292,9 @@ def category_add(
     disability_type: str = "",
     disability_grade: int | None = None,
 ) -> PersonCategory:
+    # The person as stored, locked: a copy read before a transfer would count the category
+    # in the village they left.
+    person = Person.objects.select_for_update(no_key=True).get(pk=person.pk)
     _check(by, Action.CHANGE, person.region_id)
     errors: dict[str, str] = {}
     if category not in VALUES[Category]:
