@@ -20,7 +20,7 @@ from wushe.accounts import permissions
 from wushe.accounts.models import User
 from wushe.audit.services import audit_record
 from wushe.people.models import DuplicateDecision, Person, PersonSearchKey, TransferRequest
-from wushe.people.services import ID_CONTEXT, find_by_id_number
+from wushe.people.services import ID_CONTEXT, find_by_id_number, lock_person
 from wushe.regions.models import Level, Region
 from wushe.stats import record as stats
 
@@ -151,8 +151,8 @@ def transfer_decide(
     request.status = TransferRequest.Status.ACCEPTED if accept else TransferRequest.Status.REJECTED
     request.decided_by, request.decided_at, request.decision_note = by, timezone.now(), note.strip()
     request.save()
-    # Locked before their categories are listed: none is added meanwhile in the old village.
-    person = Person.objects.select_for_update(no_key=True).get(pk=request.person_id)
+    person = request.person
+    lock_person(person)  # before its categories are listed: none added meanwhile
     if accept:
         # The person's file and categories count in the new village from now on.
         with stats.tracking(person, *person.categories.all()):

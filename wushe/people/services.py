@@ -59,6 +59,13 @@ class DuplicatePerson(ValidationError):
         super().__init__({"id_number": message % details})
 
 
+def lock_person(person: Person) -> None:
+    """Bring the caller's copy up to date from the row, locked until the transaction ends
+    (FOR NO KEY UPDATE: records referring to the person are still written meanwhile). A
+    service that saves the person, or counts something where they live, starts with it."""
+    person.refresh_from_db(from_queryset=Person.objects.select_for_update(no_key=True))
+
+
 def _check(by: User | None, action: str, code: str, label: str = "people.person") -> None:
     permissions.demand(by, label, action, code)
 
@@ -221,6 +228,7 @@ def person_create(
 @transaction.atomic
 def person_update(*, by: User | None, person: Person, **fields: Any) -> Person:
     """Change plain fields, and the ID number or phone when given (re-encrypted, re-indexed)."""
+    lock_person(person)  # saved whole: a stale copy would undo a transfer made meanwhile
     _check(by, Action.CHANGE, person.region_id)
     if person.consent_withdrawn_at is not None and ({"id_number", "phone"} & set(fields)):
         raise ValidationError({"legal_basis": _("此人已撤回同意，不能再采集其身份证号或电话。")})
@@ -292,9 +300,7 @@ def category_add(
     disability_type: str = "",
     disability_grade: int | None = None,
 ) -> PersonCategory:
-    # The person as stored, locked: a copy read before a transfer would count the category
-    # in the village they left.
-    person = Person.objects.select_for_update(no_key=True).get(pk=person.pk)
+    lock_person(person)  # a copy read before a transfer would count it in the old village
     _check(by, Action.CHANGE, person.region_id)
     errors: dict[str, str] = {}
     if category not in VALUES[Category]:
@@ -359,6 +365,7 @@ def consent_withdraw(*, by: User | None, person: Person, note: str = "") -> Pers
     """The person (or guardian) withdraws the consent their file rests on: the personal data
     collected under it is erased and no longer processed; the name and the history stay for
     the record of what was done."""
+    lock_person(person)
     _check(by, Action.CHANGE, person.region_id)
     if person.legal_basis == LegalBasis.STATUTORY:
         raise ValidationError(
