@@ -60,7 +60,12 @@ def test_id_number_fills_birth_date_and_gender(world):
         ("shantianfang", {"单田芳"}),
         ("dantian", {"单田芳"}),
         ("ctf", {"单田芳"}),
+        ("st", {"单田芳"}),  # the start of a reading's initials
+        ("sh", {"单田芳"}),  # the start of its pinyin, too
         ("wlj", {"乌力吉"}),
+        ("wl", {"乌力吉"}),
+        ("w", {"乌力吉"}),
+        ("zx", {"赵小宝"}),
         ("wuliji", {"乌力吉"}),
         ("赵小", {"赵小宝"}),
         ("3456", {"乌力吉"}),  # phone 138 4712 3456
@@ -76,6 +81,47 @@ def test_id_suffix_search(world):
     qs = Person.objects.visible_to(world.users["county_admin"])
     assert names(search(qs, number[-4:])) == {"乌力吉"}
     assert names(search(qs, number[-6:])) == {"乌力吉"}
+
+
+def test_letters_that_could_be_pinyin_or_initials_find_both(world):
+    zeng = services.person_create(by=None, name="曾华", region=world.region("152201001001"))
+    zhang = services.person_create(by=None, name="张伟", region=world.region("152201001001"))
+    qs = Person.objects.visible_to(world.users["county_admin"])
+    # zh: 曾华's initials (zeng hua), and the start of 张伟's and 赵小宝's pinyin.
+    assert {p.pk for p in search(qs, "zh")} == {zeng.pk, zhang.pk, world.people["xiaobao"].pk}
+    assert {p.pk for p in search(qs, "zengh")} == {zeng.pk}
+    assert {p.pk for p in search(qs, "zw")} == {zhang.pk}
+
+
+@pytest.mark.parametrize(
+    ("letters", "could"),
+    [
+        ("zh", True), ("zhangw", True), ("shanqiqige", True), ("lve", True), ("ng", True),
+        ("zw", False), ("sqqg", False), ("lbte", False), ("ctf", False), ("zhangwx", False),
+    ],
+)  # fmt: skip
+def test_which_letters_could_start_a_pinyin_spelling(letters, could):
+    from wushe.people.search import could_be_pinyin
+
+    assert could_be_pinyin(letters) is could
+
+
+def test_the_migration_adds_the_initials_prefixes_of_people_already_registered(world):
+    import importlib
+    from types import SimpleNamespace
+
+    from wushe.people.models import PersonSearchKey
+
+    migration = importlib.import_module("wushe.people.migrations.0007_initials_prefix_keys")
+    person = world.people["hongyun"]
+    expected = set(person.search_keys.values_list("key", flat=True))
+    # As 0006 left them: one initials key a reading of 单 (ctf, dtf, stf), no prefixes.
+    PersonSearchKey.objects.filter(key__in=["i:ct", "i:dt", "i:st"]).delete()
+    migration.add_prefixes(None, SimpleNamespace(connection=connection))
+    migration.add_prefixes(None, SimpleNamespace(connection=connection))  # twice: no change
+    assert set(person.search_keys.values_list("key", flat=True)) == expected
+    assert {"i:ct", "i:dt", "i:st", "i:ctf"} <= expected
+    assert _keys_match_their_people() == []
 
 
 def test_search_respects_scope(world):
@@ -115,11 +161,16 @@ def test_a_fragment_lists_people_in_the_registry_order_as_they_are_renamed_and_m
         return sorted((p.region_id, p.name, p.pk) for p in people)
 
     assert found("张") == in_list_order(made)
+    # Initials no pinyin could start with come in the same order, from one exact key.
+    assert found("zw") == in_list_order(made[1:3])
+    assert found("zjg") == found("zj") == in_list_order(made[3:4])
     # The list's page and its count agree with the search.
     assert search(Person.objects.visible_to(admin), "张", user=admin).count() == len(made)
     renamed = services.person_update(by=None, person=made[1], name="王伟")
     assert renamed.pk not in [pk for *_, pk in found("张")]
     assert [pk for *_, pk in found("王伟")] == [renamed.pk]
+    assert [pk for *_, pk in found("ww")] == [renamed.pk]
+    assert renamed.pk not in [pk for *_, pk in found("zw")]
     request = duplicates.transfer_request(
         by=world.users["station_worker"], to_region=world.region("152201001001"),
         id_number=services.id_number_of(world.people["hongyun"]), reason="随子女迁居",

@@ -39,10 +39,41 @@ def name_keys(name: str) -> frozenset[str]:
     rest = lazy_pinyin(name[1:], errors="ignore")
     first_readings = pinyin(name[0], heteronym=True, style=Style.NORMAL, errors="ignore")
     for reading in (first_readings[0] if first_readings else []) or [""]:
-        full = reading + "".join(rest)
-        keys.add(f"p:{full}")
-        keys.add("i:" + "".join(s[:1] for s in [reading, *rest] if s))
+        keys.add("p:" + reading + "".join(rest))
+        initials = "".join(s[:1] for s in [reading, *rest] if s)
+        # Every prefix of two letters or more is a key of its own: "zs" is then one exact
+        # key, listed in the registry's order like a fragment (docs/adr/0011).
+        keys.update(f"i:{initials[:n]}" for n in range(min(2, len(initials)), len(initials) + 1))
     return frozenset(k for k in keys if len(k) > 2)
+
+
+@functools.cache
+def _syllables() -> tuple[frozenset[str], frozenset[str]]:
+    """Every toneless syllable pypinyin can write a name with (ü as v, as in the keys), and
+    every prefix of one."""
+    from pypinyin.pinyin_dict import pinyin_dict
+    from pypinyin.style import convert
+
+    syllables = frozenset(
+        convert(reading, Style.NORMAL, strict=True)
+        for readings in pinyin_dict.values()
+        for reading in readings.split(",")
+    )
+    return syllables, frozenset(s[:n] for s in syllables for n in range(1, len(s) + 1))
+
+
+def could_be_pinyin(letters: str) -> bool:
+    """Whether some name's full pinyin could start with `letters`: whole syllables, then the
+    start of one ("zhangw" could, "zw" and "sqqg" could not: they are initials only)."""
+    syllables, starts = _syllables()
+
+    @functools.cache
+    def from_(i: int) -> bool:
+        if letters[i:] in starts:
+            return True
+        return any(letters[i:j] in syllables and from_(j) for j in range(i + 1, len(letters)))
+
+    return from_(0)
 
 
 def number_keys(id_number: str = "", phone: str = "") -> set[str]:
@@ -61,7 +92,9 @@ def search(qs: QuerySet, query: str, *, user=None) -> QuerySet:
     the index entries inside the scope, however large the province is. A name fragment
     comes back in the registry's order (village, name, id) straight from the key index,
     through a join to the keys: call `.order_by()` on it before grouping or counting by
-    group (`values(...).annotate(...)`), or the key's columns become part of each group."""
+    group (`values(...).annotate(...)`), or the key's columns become part of each group. So
+    do initials that no pinyin could start with ("zw"); other letters ("zh", "zhangw") match
+    pinyin or initials and come unordered."""
     from wushe.people.models import PersonSearchKey
 
     query = query.strip()
@@ -73,7 +106,12 @@ def search(qs: QuerySet, query: str, *, user=None) -> QuerySet:
     if CJK.match(query):  # a longer name: its first three characters, then check the rest
         return _holding(qs.filter(name__contains=query), f"c:{query[:MAX_FRAGMENT]}", user)
     if LATIN.match(lowered):
-        keys = PersonSearchKey.objects.filter(_prefix("p:" + lowered) | _prefix("i:" + lowered))
+        if len(lowered) == 1:  # a single initial: a range of keys, as no one key holds it
+            keys = PersonSearchKey.objects.filter(_prefix("p:" + lowered) | _prefix("i:" + lowered))
+        elif not could_be_pinyin(lowered):
+            return _holding(qs, f"i:{lowered}", user)
+        else:  # "zh": the initials of 张华, and the start of zhang's pinyin
+            keys = PersonSearchKey.objects.filter(_prefix("p:" + lowered) | Q(key=f"i:{lowered}"))
     elif DIGITS.match(query):
         keys = PersonSearchKey.objects.filter(
             key__in=[_suffix_key("id", query), _suffix_key("tel", query)]
@@ -86,11 +124,11 @@ def search(qs: QuerySet, query: str, *, user=None) -> QuerySet:
 
 
 def _holding(qs: QuerySet, key: str, user) -> QuerySet:
-    """The people holding one key, joined to it on person, village and name and ordered by
-    the key's (village, name, person): the order of the index on (key, region, name,
-    person), and the registry's own. The first page reads the index's first entries and
-    fetches their people only, however many share the key (a common surname: hundreds in
-    a county)."""
+    """The people holding one key (a fragment, or initials), joined to it on person, village
+    and name and ordered by the key's (village, name, person): the order of the index on
+    (key, region, name, person), and the registry's own. The first page reads the index's
+    first entries and fetches their people only, however many share the key (a common
+    surname: hundreds in a county)."""
     q = Q(
         search_keys__key=key,
         search_keys__region_code=F("region_id"),
