@@ -141,6 +141,28 @@ def test_a_correction_made_through_a_stale_copy_counts_from_what_is_stored(world
     assert stats_verify() == []
 
 
+def test_a_correction_through_a_copy_read_before_a_move_keeps_the_new_village(world):
+    """A visit opened before its township moved county (区划调整) and before a colleague's
+    correction: saving it must neither put it back under the old village code (which no
+    longer exists) nor undo the colleague's words."""
+    from wushe.regions.services import region_move
+
+    first = visit(world)
+    stale = Visit.objects.get(pk=first.pk)
+    worker = world.users["station_worker"]
+    services.visit_update(by=worker, visit=first, risks="独居，行动不便")
+    moved = region_move(
+        by=world.users["province_admin"], region=world.region("152201001000"),
+        new_parent=world.region("152202000000"),
+    )  # fmt: skip
+    worker = type(worker).objects.get(pk=worker.pk)  # its assignment moved with the township
+    services.visit_update(by=worker, visit=stale, follow_up_on=timezone.localdate())
+    stored = Visit.objects.get(pk=first.pk)
+    assert stored.region_id.startswith(moved.code[:9]) and stored.risks == "独居，行动不便"
+    assert stored.follow_up_on == timezone.localdate() and stale.region_id == stored.region_id
+    assert stats_verify() == []
+
+
 def test_cases_needs_and_their_stages_are_counted(world):
     case = run_to_evaluation(world, an_open_case(world))
     today = timezone.localdate()

@@ -23,6 +23,7 @@ from wushe.core.identity import (
     normalise,
     parse_id_number,
 )
+from wushe.core.locks import lock_fresh
 from wushe.people import search
 from wushe.people.models import (
     VALUES,
@@ -63,7 +64,7 @@ def lock_person(person: Person) -> None:
     """Bring the caller's copy up to date from the row, locked until the transaction ends
     (FOR NO KEY UPDATE: records referring to the person are still written meanwhile). A
     service that saves the person, or counts something where they live, starts with it."""
-    person.refresh_from_db(from_queryset=Person.objects.select_for_update(no_key=True))
+    lock_fresh(person)
 
 
 def _check(by: User | None, action: str, code: str, label: str = "people.person") -> None:

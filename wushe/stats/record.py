@@ -19,8 +19,8 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.transaction import TransactionManagementError
-from django.utils.translation import gettext as _
 
+from wushe.core.locks import GONE
 from wushe.core.sql import PG_BATCH, insert_rows, rows_statement, values
 from wushe.stats.models import Delta, Mark
 from wushe.stats.series import DistinctSeries, SumSeries, series_of
@@ -242,7 +242,7 @@ def tracking(*objs: models.Model) -> Iterator[None]:
         # (visits of a person, records of a case) are still written meanwhile.
         stored = model._default_manager.select_for_update(no_key=True).filter(pk=obj.pk).first()
         if stored is None:
-            raise ValidationError(_("这条记录已被其他人删除，请刷新页面。"))
+            raise ValidationError(GONE)
         before.append((model, label, obj.pk, points(stored, label), mark_keys(stored, label)))
     yield
     for model, label, pk, was, keys in before:

@@ -23,6 +23,7 @@ from wushe.casework.models import (
 )
 from wushe.casework.services.common import check, items_for, not_future, text
 from wushe.catalog.models import ServiceDomain, ServiceItem
+from wushe.core.locks import lock_fresh
 from wushe.core.photos import PhotoUpload, check_photo_count, photo_fields
 from wushe.core.sql import insert
 from wushe.network.models import Worker
@@ -147,7 +148,11 @@ def visit_update(
     items: Sequence[ServiceItem] | None = None,
     **fields: str | date | None,
 ) -> Visit:
-    """Correct a visit: its time, the items delivered, what was found, the follow-up."""
+    """Correct a visit: its time, the items delivered, what was found, the follow-up. The
+    correction is made to the visit as stored, not to the caller's copy of it: a copy read
+    before another correction, or before its village moved (区划调整), would save those
+    back."""
+    lock_fresh(visit)
     check(by, "casework.visit", "change", visit.region_id)
     errors: dict[str, str] = {}
     allowed = {"place", "living_conditions", "risks", "needs_found", "volunteers", "follow_up_on"}
