@@ -32,9 +32,28 @@ def test_insert_many_writes_what_bulk_create_would(world):
     assert not people[0]._state.adding and people[0]._state.db == connection.alias
 
 
+def test_many_rows_keep_every_character_and_date_and_the_sequence_moves_on(world):
+    """On PostgreSQL 100 rows or more go by COPY, their keys drawn from the table's own
+    sequence: tabs, newlines, backslashes, NULLs and dates come through as written, and the
+    next row saved the usual way takes a key after theirs."""
+    from datetime import date
+
+    village = world.region("152201001001")
+    odd = "乌\t力\\吉\n二组"
+    people = insert_many(
+        [Person(name=f"测试{n}", region=village, address=odd, birth_date=date(1950, 1, n % 28 + 1))
+         for n in range(120)]
+    )  # fmt: skip
+    stored = Person.objects.filter(pk__in=[p.pk for p in people]).order_by("pk")
+    assert {p.address for p in stored} == {odd} and {p.household_id for p in stored} == {None}
+    assert [p.birth_date for p in stored] == [date(1950, 1, n % 28 + 1) for n in range(120)]
+    later = Person.objects.create(name="后来", region=village)
+    assert later.pk > max(p.pk for p in people)
+
+
 def test_a_value_too_long_is_refused_not_cut_short(world):
-    """Many rows go to PostgreSQL as arrays: cast to varchar(50)[], a longer name would be
-    cut to fit without a word; the column itself must refuse it."""
+    """Many rows go to PostgreSQL by COPY, or as arrays: cast to varchar(50)[], a longer
+    name would be cut to fit without a word; the column itself must refuse it."""
     if connection.vendor != "postgresql":
         pytest.skip("SQLite does not enforce a text column's length")
     village = world.region("152201001001")

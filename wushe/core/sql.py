@@ -12,8 +12,10 @@ from django.db import connection, models
 
 PG_BATCH = 10_000  # rows per statement on PostgreSQL
 # From this many rows on, PostgreSQL gets one array a column (unnest) instead of a VALUES
-# list: a few rows (a visit's marks) go faster as VALUES, thousands (an import's search
-# keys) as arrays, whose statement does not grow with its rows.
+# list, or COPY where nothing comes back: a few rows (a visit's marks) go faster as
+# VALUES, thousands (an import's people and search keys) as arrays or COPY, whose
+# statement does not grow with its rows. COPY formats its rows in psycopg's C code, where
+# an array is dumped value by value in Python.
 UNNEST_FROM = 100
 
 
@@ -45,10 +47,23 @@ def insert_rows(
     returned: list[tuple] = []
     with connection.cursor() as cursor:
         for batch in batches:
+            if not tail and connection.vendor == "postgresql" and len(batch) >= UNNEST_FROM:
+                _copy(cursor, model, columns, batch)
+                continue
             cursor.execute(*rows_statement(model, columns, batch, tail=tail))
             if "RETURNING" in tail:
                 returned += cursor.fetchall()
     return returned
+
+
+def _copy(cursor, model: type[models.Model], columns: list[str], rows) -> None:
+    """`rows` into `model`'s table by COPY (PostgreSQL); its errors raised as Django's, as a
+    statement's are (a value too long: DataError)."""
+    qn = connection.ops.quote_name
+    sql = f"COPY {qn(model._meta.db_table)} ({', '.join(map(qn, columns))}) FROM STDIN"
+    with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def rows_statement(
@@ -169,8 +184,27 @@ def insert_many(objs: list[models.Model]) -> list[models.Model]:
     model = type(objs[0])
     _sql, fields = _insert_one(model, connection.vendor)
     rows = [tuple(_values(obj, fields)) for obj in objs]
-    pk = connection.ops.quote_name(model._meta.pk.column)
-    keys = insert_rows(model, [f.column for f in fields], rows, tail=f"RETURNING {pk}")
-    for obj, (key,) in zip(objs, keys, strict=True):
+    columns = [f.column for f in fields]
+    pk = model._meta.pk.column
+    if connection.vendor == "postgresql" and len(objs) >= UNNEST_FROM:
+        # Keys drawn from the table's own sequence first, ascending, then the rows by COPY.
+        keys = sorted(_next_keys(model, len(objs)))
+        insert_rows(model, [pk, *columns], [(k, *row) for k, row in zip(keys, rows, strict=True)])
+    else:
+        returned = insert_rows(
+            model, columns, rows, tail=f"RETURNING {connection.ops.quote_name(pk)}"
+        )
+        keys = [key for (key,) in returned]
+    for obj, key in zip(objs, keys, strict=True):
         inserted(obj, key)
     return objs
+
+
+def _next_keys(model: type[models.Model], n: int) -> list[int]:
+    """`n` new keys from the sequence behind `model`'s automatic key (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, n],
+        )
+        return [key for (key,) in cursor.fetchall()]

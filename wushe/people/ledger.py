@@ -30,14 +30,15 @@ class Ledger:
         )
 
     def first(self, space: str, key: str, number: int, text: str = "") -> tuple[int, str]:
-        """(number, text) as first recorded for `key` in `space`, recording these if new."""
-        found = self._db.execute(
-            "SELECT number, text FROM entry WHERE space = ? AND key = ?", (space, key)
-        ).fetchone()
-        if found is not None:
-            return found
-        self._db.execute("INSERT INTO entry VALUES (?, ?, ?, ?)", (space, key, number, text))
-        return number, text
+        """(number, text) as first recorded for `key` in `space`, recording these if new:
+        one statement for a key not seen before (most ID numbers), two for one that was."""
+        written = self._db.execute(
+            "INSERT INTO entry VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (space, key, number, text),
+        )
+        if written.rowcount == 1:
+            return number, text
+        return self.lookup(space, key)
 
     def lookup(self, space: str, key: str) -> tuple[int, str] | None:
         """(number, text) recorded for `key` in `space`, or None."""

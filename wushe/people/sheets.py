@@ -38,6 +38,8 @@ def header_key(value: object) -> str:
 
 def cell_text(value: object) -> str:
     """A cell as the text a person reads in it (a whole float without its '.0')."""
+    if type(value) is str:  # every cell of a CSV, most of a workbook's: tested first
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, datetime):
