@@ -14,6 +14,7 @@ WHERE key LIKE 'i:%%' AND length(key) > %s
 ON CONFLICT (person_id, key) DO NOTHING
 """
 
+
 def add_prefixes(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(
