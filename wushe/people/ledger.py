@@ -3,6 +3,12 @@ number, of each household, of each household's head, the households written so f
 a private temporary SQLite file instead of Python dicts. A dict costs some 150 bytes an
 entry: at three million rows that alone is most of a gigabyte, while this stays within
 SQLite's page cache (a few MB) whatever the file's size.
+
+Everything happens in one transaction that is never committed: the file is thrown away with
+the connection. A statement in a transaction of its own made SQLite walk its page cache at
+every commit, so that each entry cost more the larger the cache (14 µs at 8 MB, against 3 µs
+in one transaction); with the journal off, pages beyond the cache spill to the file as they
+would at a commit.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ class Ledger:
                 space TEXT NOT NULL, key TEXT NOT NULL, number INTEGER, text TEXT,
                 PRIMARY KEY (space, key)
             ) WITHOUT ROWID;
+            BEGIN;
             """
         )
 
