@@ -51,6 +51,24 @@ def test_many_rows_keep_every_character_and_date_and_the_sequence_moves_on(world
     assert later.pk > max(p.pk for p in people)
 
 
+@pytest.mark.parametrize("n", [3, 150])  # VALUES on either backend; COPY on PostgreSQL
+def test_values_that_are_not_plain_strings_are_prepared_by_their_field(world, n):
+    """A text column's string goes in as it is; anything else there (a lazy translation,
+    a number, a village given as a code string for its key) is prepared by its field, as
+    save() would."""
+    from django.utils.translation import gettext_lazy
+
+    village = world.region("152201001001")
+    people = insert_many(
+        [Person(name=gettext_lazy("户主"), ethnicity=17, region_id=village.code,
+                address="一组") for _ in range(n)]
+    )  # fmt: skip
+    stored = Person.objects.filter(pk__in=[p.pk for p in people])
+    assert {(p.name, p.ethnicity, p.region_id, p.address) for p in stored} == {
+        ("户主", "17", village.code, "一组")
+    }
+
+
 def test_a_value_too_long_is_refused_not_cut_short(world):
     """Many rows go to PostgreSQL by COPY, or as arrays: cast to varchar(50)[], a longer
     name would be cut to fit without a word; the column itself must refuse it."""

@@ -1,6 +1,7 @@
 """The national (GM/T) primitives the platform uses: SM3, HMAC-SM3 and SM4-GCM."""
 
 import base64
+import functools
 import os
 
 from cryptography.hazmat.primitives import hashes, hmac
@@ -14,8 +15,14 @@ def sm3_hex(data: bytes) -> str:
     return digest.finalize().hex()
 
 
+@functools.lru_cache(maxsize=8)
+def _keyed(key: bytes) -> hmac.HMAC:
+    """A keyed HMAC-SM3 to copy: the key is prepared once, not for every digest."""
+    return hmac.HMAC(key, hashes.SM3())
+
+
 def hmac_sm3_hex(key: bytes, data: bytes) -> str:
-    mac = hmac.HMAC(key, hashes.SM3())
+    mac = _keyed(key).copy()
     mac.update(data)
     return mac.finalize().hex()
 

@@ -36,7 +36,10 @@ class IdNumber:
 
 def normalise(raw: str) -> str:
     """Full-width digits and Ｘ, spaces, dashes and a lower-case x are what people type."""
-    value = unicodedata.normalize("NFKC", raw or "")
+    raw = raw or ""
+    if raw.isascii() and raw.isalnum():  # most cells: nothing to take out (NFKC keeps ASCII)
+        return raw.upper()
+    value = unicodedata.normalize("NFKC", raw)
     return "".join(ch for ch in value if not ch.isspace() and ch != "-").upper()
 
 

@@ -8,7 +8,7 @@ import itertools
 from collections.abc import Sequence
 from datetime import date
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 PG_BATCH = 10_000  # rows per statement on PostgreSQL
 # From this many rows on, PostgreSQL gets one array a column (unnest) instead of a VALUES
@@ -83,7 +83,9 @@ def rows_statement(
 def values(rows) -> tuple[str, list]:
     """`VALUES (%s, …), …` for `rows` (tuples of one width), and its parameters."""
     one = "(" + ", ".join(["%s"] * len(rows[0])) + ")"
-    return f"VALUES {', '.join([one] * len(rows))}", [_adapt(v) for row in rows for v in row]
+    adapt = _real().ops.adapt_datefield_value
+    params = [adapt(v) if isinstance(v, date) else v for row in rows for v in row]
+    return f"VALUES {', '.join([one] * len(rows))}", params
 
 
 def _shaped(rows, size: int):
@@ -97,12 +99,17 @@ def _shaped(rows, size: int):
             batch = batch[n:]
 
 
-def _adapt(value):
-    return connection.ops.adapt_datefield_value(value) if isinstance(value, date) else value
+def _real():
+    """The connection itself, not the `connection` proxy, which looks it up again at every
+    attribute: a loop over thousands of values asks it once."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+Fields = list[tuple[models.Field, type | None]]  # each with the type it stores as it is
 
 
 @functools.cache
-def _insert_one(model: type[models.Model], vendor: str) -> tuple[str, list[models.Field]]:
+def _insert_one(model: type[models.Model], vendor: str) -> tuple[str, Fields]:
     """The statement `insert` runs for `model`, and the fields whose values it takes."""
     meta = model._meta
     fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
@@ -112,12 +119,30 @@ def _insert_one(model: type[models.Model], vendor: str) -> tuple[str, list[model
         f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn(meta.pk.column)}"
     )
-    return sql, fields
+    return sql, [(f, _plain(f)) for f in fields]
 
 
-def _values(obj: models.Model, fields: list[models.Field]) -> list:
+# Fields that store a value of this type (or None) as it is: their pre_save reads the
+# attribute and their preparation returns it unchanged, so `_values` skips both calls.
+PLAIN = {models.CharField: str, models.TextField: str, models.AutoField: int,
+         models.BigAutoField: int}  # fmt: skip
+
+
+def _plain(field: models.Field) -> type | None:
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    return PLAIN.get(type(target))
+
+
+def _values(obj: models.Model, fields: Fields, db=None) -> list:
     """`obj`'s values for a new row, each prepared by its field, as save() prepares them."""
-    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    db = db or _real()
+    values = []
+    for f, plain in fields:
+        value = getattr(obj, f.attname) if plain else None
+        if plain is None or (value is not None and type(value) is not plain):
+            value = f.get_db_prep_save(f.pre_save(obj, True), db)
+        values.append(value)
+    return values
 
 
 def insert_statement(obj: models.Model) -> tuple[str, list]:
@@ -127,11 +152,11 @@ def insert_statement(obj: models.Model) -> tuple[str, list]:
     return sql, _values(obj, fields)
 
 
-def inserted(obj: models.Model, pk) -> models.Model:
+def inserted(obj: models.Model, pk, alias: str = DEFAULT_DB_ALIAS) -> models.Model:
     """`obj` as saved, under the key its INSERT returned."""
     obj.pk = pk
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = alias
     return obj
 
 
@@ -183,8 +208,9 @@ def insert_many(objs: list[models.Model]) -> list[models.Model]:
         return objs
     model = type(objs[0])
     _sql, fields = _insert_one(model, connection.vendor)
-    rows = [tuple(_values(obj, fields)) for obj in objs]
-    columns = [f.column for f in fields]
+    db = _real()
+    rows = [tuple(_values(obj, fields, db)) for obj in objs]
+    columns = [f.column for f, _plain in fields]
     pk = model._meta.pk.column
     if connection.vendor == "postgresql" and len(objs) >= UNNEST_FROM:
         # Keys drawn from the table's own sequence first, ascending, then the rows by COPY.

@@ -37,7 +37,7 @@ from wushe.accounts import permissions
 from wushe.accounts.models import User
 from wushe.audit.models import AuditEvent
 from wushe.audit.services import audit_record
-from wushe.core.crypto import blind_index, decrypt_text, encrypt_text
+from wushe.core.crypto import decrypt_text, encrypt_text
 from wushe.core.identity import normalise
 from wushe.core.sql import insert_many, insert_rows
 from wushe.people import search, services
@@ -275,7 +275,7 @@ class _Checker:
             row.error("gender", _("与身份证号中的性别（%(g)s）不符。") % {
                 "g": Gender(identity.gender).label})  # fmt: skip
         row.identity = identity
-        row.index = blind_index(identity.id_number, context=services.ID_CONTEXT)
+        row.index = identity.id_index
         first, _code = self.ledger.first("id", row.index, row.number)
         if first != row.number:
             row.error("id_number", _("与第 %(r)s 行的身份证号重复。") % {"r": first})
@@ -351,11 +351,10 @@ class _Checker:
 
 def _differences(row: Row, person: Person, held: set, by: User) -> list[str]:
     assert row.identity is not None and row.region is not None
-    phone = row.identity.phone
     mine = {
         "name": row.name, "region": row.region.code, "ethnicity": row.text("ethnicity"),
         "address": row.text("address"), "relation": row.relation, "legal_basis": row.legal_basis,
-        "phone": blind_index(phone, context=services.PHONE_CONTEXT) if phone else "",
+        "phone": row.identity.phone_index,
     }  # fmt: skip
     theirs = {
         "name": person.name, "region": person.region_id, "ethnicity": person.ethnicity,
@@ -381,6 +380,7 @@ def _differences(row: Row, person: Person, held: set, by: User) -> list[str]:
 class _Summary:
     ledger: Ledger
     held: frozenset[str] = frozenset()  # households the plan holds back
+    planning: bool = True  # the check, which makes the plan; the commit follows one
     counts: Counter = field(default_factory=Counter)
     problems: list[dict] = field(default_factory=list)
     failed: list[list] = field(default_factory=list)
@@ -406,7 +406,7 @@ class _Summary:
         registered = row.existing is not None and row.existing.household_id
         if row.household in self.held and registered and len(self.failed) < FAILED_KEPT:
             self.failed.append([row.number, *row.values(), str(REGISTERED_MEMBER)])
-        if row.household and row.status == NEW:
+        if row.household and row.status == NEW and self.planning:
             self.ledger.put("new", row.household, 1)
             if row.relation == Relation.HEAD:
                 self.ledger.put("new_head", row.household, 1)
@@ -476,7 +476,7 @@ def _scan(
     `notify` the number of rows done after each."""
     with Ledger() as ledger, _source(batch) as stream:
         held = frozenset((plan or {}).get("bad", {}))
-        checker, summary = _Checker(by, ledger, plan), _Summary(ledger, held)
+        checker, summary = _Checker(by, ledger, plan), _Summary(ledger, held, write is None)
         for chunk in itertools.batched(records(batch.file_name, stream), CHUNK):
             rows = [checker.validate(Row(number, cells)) for number, cells in chunk]
             checker.classify(rows)
@@ -488,8 +488,9 @@ def _scan(
                 _set(batch, rows_done=summary.counts.total())
             if notify is not None:
                 notify(summary.counts.total())
-        summary.bad_with_new = any(ledger.get("new", key) for key in summary.bad)
-        summary.check_links()
+        if summary.planning:
+            summary.bad_with_new = any(ledger.get("new", key) for key in summary.bad)
+            summary.check_links()
     return summary
 
 
@@ -668,8 +669,8 @@ def _write_chunk(writer: _Writer, rows: list[Row], ledger: Ledger) -> None:
             known[key] = writer.household(key, ledger)
         if key and known[key] is None and (key not in fresh or row.relation == "head"):
             fresh[key] = row  # the head's address is the household's
-    made = Household.objects.bulk_create(
-        Household(region=row.region, address=row.text("address")) for row in fresh.values()
+    made = insert_many(
+        [Household(region=row.region, address=row.text("address")) for row in fresh.values()]
     )
     for key, household in zip(fresh, made, strict=True):
         ledger.put("made", key, household.pk)
@@ -689,11 +690,11 @@ def _write_chunk(writer: _Writer, rows: list[Row], ledger: Ledger) -> None:
         for person, row in zip(people, rows, strict=True)
         for key in search.all_keys(person.name, row.identity.id_number, row.identity.phone)
     )
-    categories = PersonCategory.objects.bulk_create(
+    categories = insert_many([
         PersonCategory(person=person, category=row.category, started_on=row.category_start)
         for person, row in zip(people, rows, strict=True)
         if row.category
-    )
+    ])  # fmt: skip
     stats.created_many([*made, *people, *categories])
     insert_rows(ImportBatch.people.through, ["importbatch_id", "person_id"],
                 [(writer.batch.pk, person.pk) for person in people])  # fmt: skip

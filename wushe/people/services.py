@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -104,6 +105,15 @@ class Identity:
     birth_date: date | None = None
     gender: str = ""
 
+    @cached_property
+    def id_index(self) -> str | None:
+        """The ID number's blind index (one person a number), worked out once."""
+        return blind_index(self.id_number, context=ID_CONTEXT) if self.id_number else None
+
+    @cached_property
+    def phone_index(self) -> str:
+        return blind_index(self.phone, context=PHONE_CONTEXT) if self.phone else ""
+
 
 def _identity(id_number: str, phone: str, birth_date: date | None, gender: str) -> Identity:
     errors: dict[str, str] = {}
@@ -139,13 +149,9 @@ def _apply_identity(person: Person, identity: Identity) -> None:
     person.id_number_enc = (
         encrypt_text(identity.id_number, context=ID_CONTEXT) if identity.id_number else ""
     )
-    person.id_number_index = (
-        blind_index(identity.id_number, context=ID_CONTEXT) if identity.id_number else None
-    )
+    person.id_number_index = identity.id_index
     person.phone_enc = encrypt_text(identity.phone, context=PHONE_CONTEXT) if identity.phone else ""
-    person.phone_index = (
-        blind_index(identity.phone, context=PHONE_CONTEXT) if identity.phone else ""
-    )
+    person.phone_index = identity.phone_index
     person.birth_date = identity.birth_date
     person.gender = identity.gender
 
@@ -206,7 +212,7 @@ def person_create(
     if identity.id_number:
         existing = (
             Person.objects.select_related("region")
-            .filter(id_number_index=blind_index(identity.id_number, context=ID_CONTEXT))
+            .filter(id_number_index=identity.id_index)
             .first()
         )
         if existing is not None:
@@ -246,9 +252,7 @@ def person_update(*, by: User | None, person: Person, **fields: Any) -> Person:
     )
     if identity.id_number and identity.id_number != id_number_of(person):
         existing = (
-            Person.objects.filter(
-                id_number_index=blind_index(identity.id_number, context=ID_CONTEXT)
-            )
+            Person.objects.filter(id_number_index=identity.id_index)
             .exclude(pk=person.pk)
             .select_related("region")
             .first()
