@@ -20,7 +20,7 @@ from openpyxl import Workbook, load_workbook
 from tests.conftest import id_number_for
 from wushe.audit.models import AuditEvent
 from wushe.people import exports, imports, services
-from wushe.people.models import Category, ImportBatch, Person
+from wushe.people.models import Category, ImportBatch, Person, PersonSearchKey
 
 pytestmark = pytest.mark.django_db
 
@@ -155,9 +155,13 @@ def test_station_worker_imports_a_5000_row_roster_fixes_it_and_undoes_it(world):
     imports.import_commit(by=worker, batch=same)
     assert Person.objects.count() == before + len(rows), "importing a file twice changes nothing"
 
+    undone = list(batch.people.values_list("pk", flat=True))
+    assert PersonSearchKey.objects.filter(person_id__in=undone).exists()
     imports.import_undo(by=worker, batch=batch)
     assert Person.objects.count() == before + len(bad)
     assert AuditEvent.objects.get(action="person.import_undo").changes["deleted"] == len(good)
+    # The keys have no foreign key in the database (ADR 0012): the ORM takes them along.
+    assert not PersonSearchKey.objects.filter(person_id__in=undone).exists()
 
 
 def test_a_crash_mid_commit_writes_nothing_and_a_rerun_writes_each_row_once(world, monkeypatch):
