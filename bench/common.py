@@ -61,14 +61,21 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
 
 
 def commit() -> str:
+    """HEAD, marked when the code measured had changes not yet committed (results aside)."""
     try:
-        return subprocess.check_output(
+        head = subprocess.check_output(
             ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
             cwd=ROOT,
             text=True,
         ).strip()
+        changed = subprocess.check_output(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".",  # noqa: S607
+             ":(exclude)bench/results"],
+            cwd=ROOT, text=True,
+        ).strip()  # fmt: skip
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    return f"{head} with uncommitted changes" if changed else head
 
 
 def machine() -> str:

@@ -292,6 +292,8 @@ def main() -> None:
     from django.conf import settings
 
     settings.DEBUG = False  # as the child: no debug cursor for the anchor or the naive runs
+    from django.db import connection
+
     from wushe.accounts import services as accounts
     from wushe.people.models import Person
     from wushe.regions.loader import load_regions
@@ -347,6 +349,10 @@ def main() -> None:
     tables.clear()
     wipe()
     per_row, _ = timed(lambda: naive_per_row(args.naive, villages, manager))
+    # Each naive importer in a session of its own, as each import is: PostgreSQL keeps a
+    # foreign key check's plan for the session, and one made while the people table held a
+    # row or two (a sequential scan) made the next importer's checks read the whole table.
+    connection.close()
     bulk, _ = timed(lambda: naive_bulk_create(args.naive, villages, manager))
     work, _ = timed(lambda: required_work(args.people, villages))
 
