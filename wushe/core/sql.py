@@ -152,11 +152,11 @@ def insert_statement(obj: models.Model) -> tuple[str, list]:
     return sql, _values(obj, fields)
 
 
-def inserted(obj: models.Model, pk, alias: str = DEFAULT_DB_ALIAS) -> models.Model:
+def inserted(obj: models.Model, pk) -> models.Model:
     """`obj` as saved, under the key its INSERT returned."""
     obj.pk = pk
     obj._state.adding = False
-    obj._state.db = alias
+    obj._state.db = DEFAULT_DB_ALIAS
     return obj
 
 
