@@ -188,6 +188,21 @@ def test_floats_in_changes_verify_on_every_database(world, value):
     assert list(audit_verify()) == []
 
 
+def test_changes_of_text_numbers_and_dates_verify_and_read_back_as_written(world):
+    """Plain JSON is kept as given; anything else (a date, a decimal) as its JSON text."""
+    from datetime import date
+    from decimal import Decimal
+
+    changes = {"n": 10**20, "ok": True, "none": None, "names": ["张三", 3], "by": {"a": "b"}}
+    event = audit_record(
+        actor=None, action="test.plain", changes={**changes, "on": date(2026, 12, 4),
+                                                  "fund": Decimal("12.50")},
+    )  # fmt: skip
+    event.refresh_from_db()
+    assert event.changes == {**changes, "on": "2026-12-04", "fund": "12.50"}
+    assert list(audit_verify()) == []
+
+
 # --- the API's documentation page ---------------------------------------------------------
 
 

@@ -37,7 +37,7 @@ if not AUDIT_KEY:
     if PRODUCTION:
         raise RuntimeError("WUSHE_AUDIT_KEY must be set when WUSHE_DEBUG is off")
     AUDIT_KEY = "dev-only-audit-key"  # noqa: S105
-AUDIT_CHAINS = env_int("WUSHE_AUDIT_CHAINS", 8)
+AUDIT_CHAINS = env_int("WUSHE_AUDIT_CHAINS", 64)
 
 
 def _derived_key(purpose: str, length: int) -> bytes:

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
 from wushe.audit.models import AuditChainHead, AuditEvent
@@ -29,8 +29,22 @@ HASHED_FIELDS = (
 def _json_safe(value: Any) -> Any:
     """JSON that every database returns exactly as given: PostgreSQL's jsonb rewrites some
     numbers (1e20, -0.0) and refuses NaN, so floats are kept as their text."""
+    if _plain_json(value):  # most changes: text, whole numbers, lists of them
+        return value
     plain = json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
     return _floats_as_text(plain)
+
+
+def _plain_json(value: Any) -> bool:
+    """Made only of what JSON keeps as it is: text, whole numbers, true/false/null, and
+    lists and objects (with text keys) of those."""
+    if value is None or type(value) in (str, int, bool):
+        return True
+    if type(value) is list:
+        return all(_plain_json(item) for item in value)
+    if type(value) is dict:
+        return all(type(k) is str and _plain_json(v) for k, v in value.items())
+    return False
 
 
 def _floats_as_text(value: Any) -> Any:
@@ -68,20 +82,34 @@ class Head(NamedTuple):
 def _lock_head() -> Head | AuditChainHead:
     """Lock one chain head that no other transaction holds (PostgreSQL skips locked rows;
     SQLite writers are serialised by their immediate transactions anyway)."""
+    global _all_heads_seen
+    if not _all_heads_seen:
+        _all_heads_seen = _add_missing_heads()
     head = _free_head()
     if head is not None:
         return head
-    if AuditChainHead.objects.count() < settings.AUDIT_CHAINS:
-        AuditChainHead.objects.bulk_create(
-            [
-                AuditChainHead(chain=n, mac=head_mac(n, 0, GENESIS))
-                for n in range(settings.AUDIT_CHAINS)
-            ],
-            ignore_conflicts=True,
-        )
+    _add_missing_heads()
     # Every head is busy: wait for one.
     chain = random.randrange(settings.AUDIT_CHAINS)
     return AuditChainHead.objects.select_for_update().get(chain=chain)
+
+
+_all_heads_seen = False  # this process has seen a head for every chain: no need to count
+
+
+def _add_missing_heads() -> bool:
+    """Create the heads of chains that have none (the first event, or more chains
+    configured); True if every chain already had one."""
+    if AuditChainHead.objects.count() >= settings.AUDIT_CHAINS:
+        return True
+    AuditChainHead.objects.bulk_create(
+        [
+            AuditChainHead(chain=n, mac=head_mac(n, 0, GENESIS))
+            for n in range(settings.AUDIT_CHAINS)
+        ],
+        ignore_conflicts=True,
+    )
+    return False
 
 
 def _free_head() -> Head | None:
@@ -127,10 +155,7 @@ def audit_record(
     info = context.current()
     # No savepoint of its own: a failed audit entry fails the write it records.
     with transaction.atomic(savepoint=False):
-        head = _lock_head()
         event = AuditEvent(
-            chain=head.chain,
-            seq=head.seq + 1,
             at=timezone.now(),
             actor=actor_obj,
             actor_name=(actor_obj.get_username() if actor_obj else str(actor or ""))[:150],
@@ -142,26 +167,58 @@ def audit_record(
             region_code=region_code,
             ip=info.ip,
             request_id=info.request_id,
-            prev_hash=head.hash,
         )
         event.actor_id = actor_obj.pk if actor_obj else None
-        event.hash = event_digest(event)
-        table = connection.ops.quote_name(AuditChainHead._meta.db_table)
-        move_head = f'UPDATE {table} SET "seq" = %s, "hash" = %s, "mac" = %s WHERE "chain" = %s'  # noqa: S608
-        moved = [event.seq, event.hash, head_mac(head.chain, event.seq, event.hash), head.chain]
-        sql, params = insert_statement(event)
-        with connection.cursor() as cursor:
+        db = connections[DEFAULT_DB_ALIAS]
+        last = getattr(db, "wushe_audit_head", None) if connection.vendor == "postgresql" else None
+        if last is None or not _append(event, last, guarded=True):
+            _append(event, _lock_head(), guarded=False)
+    return event
+
+
+def _append(event: AuditEvent, head: Head | AuditChainHead, *, guarded: bool) -> bool:
+    """Write `event` as the next link after `head` and move the head to it, in one statement.
+
+    Guarded (PostgreSQL): `head` is where this connection last left a chain, not locked yet.
+    The statement locks it and writes only if it is still there and no one else holds it;
+    False if it was not, and nothing was written. Writers that keep to a chain of their own
+    so take one statement an event, not two (a head's lock, then the event)."""
+    event.chain, event.seq, event.prev_hash = head.chain, head.seq + 1, head.hash
+    event.hash = event_digest(event)
+    moved = Head(head.chain, event.seq, event.hash, head_mac(head.chain, event.seq, event.hash))
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    move = f'UPDATE {table} SET "seq" = %s, "hash" = %s, "mac" = %s WHERE "chain" = %s'  # noqa: S608
+    with connection.cursor() as cursor:
+        if guarded:
+            sql, params = insert_statement(event, only_if="EXISTS (SELECT 1 FROM moved)")
+            cursor.execute(
+                f'WITH head AS (SELECT "chain" FROM {table} WHERE "chain" = %s AND "seq" = %s '
+                f'AND "hash" = %s FOR UPDATE SKIP LOCKED), moved AS (UPDATE {table} AS h SET '
+                f'"seq" = %s, "hash" = %s, "mac" = %s FROM head WHERE h."chain" = head."chain" '
+                f"RETURNING 1) {sql}",
+                [head.chain, head.seq, head.hash, moved.seq, moved.hash, moved.mac, *params],
+            )  # fmt: skip
+            row = cursor.fetchone()
+            if row is None:
+                return False
+        else:
+            sql, params = insert_statement(event)
+            moved_params = [moved.seq, moved.hash, moved.mac, moved.chain]
             if connection.vendor == "postgresql":  # one round trip: the event and its head
                 cursor.execute(
-                    f"WITH event AS ({sql}) {move_head} RETURNING (SELECT * FROM event)",
-                    [*params, *moved],
+                    f"WITH event AS ({sql}) {move} RETURNING (SELECT * FROM event)",
+                    [*params, *moved_params],
                 )
-                inserted(event, cursor.fetchone()[0])
+                row = cursor.fetchone()
             else:
                 cursor.execute(sql, params)
-                inserted(event, cursor.fetchone()[0])
-                cursor.execute(move_head, moved)
-    return event
+                row = cursor.fetchone()
+                cursor.execute(move, moved_params)
+    inserted(event, row[0])
+    # A hint for the next event, checked by the statement: a rollback leaves it ahead of the
+    # chain, and the next guarded write then finds the head elsewhere and takes another.
+    connections[DEFAULT_DB_ALIAS].wushe_audit_head = moved
+    return True
 
 
 def field_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

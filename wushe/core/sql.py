@@ -145,11 +145,33 @@ def _values(obj: models.Model, fields: Fields, db=None) -> list:
     return values
 
 
-def insert_statement(obj: models.Model) -> tuple[str, list]:
+def insert_statement(obj: models.Model, *, only_if: str = "") -> tuple[str, list]:
     """The INSERT … RETURNING key that `insert` runs for `obj`, and its parameters (for a
-    caller that runs it inside a statement of its own, as the audit trail does)."""
+    caller that runs it inside a statement of its own, as the audit trail does).
+
+    `only_if` (PostgreSQL): an SQL condition; the row goes in only where it holds, and then
+    nothing comes back (the audit trail's event, when its chain head moved in the same
+    statement)."""
     sql, fields = _insert_one(type(obj), connection.vendor)
+    if only_if:
+        sql = _insert_if(type(obj), only_if)
     return sql, _values(obj, fields)
+
+
+@functools.cache
+def _insert_if(model: type[models.Model], condition: str) -> str:
+    """`INSERT … SELECT * FROM (VALUES …) WHERE condition RETURNING key`. Each value is cast
+    to its column's type: outside an INSERT's own VALUES, PostgreSQL would take a NULL or a
+    quoted literal as text, which no integer or date column takes."""
+    meta = model._meta
+    _sql, fields = _insert_one(model, connection.vendor)
+    qn = connection.ops.quote_name
+    cast = ", ".join(f"%s::{f.cast_db_type(connection)}" for f, _plain in fields)
+    return (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f, _p in fields)}) "
+        f"SELECT * FROM (VALUES ({cast})) AS v WHERE {condition} "
+        f"RETURNING {qn(meta.pk.column)}"
+    )
 
 
 def inserted(obj: models.Model, pk) -> models.Model:
