@@ -166,6 +166,20 @@ def world(db) -> World:
 
 
 @pytest.fixture
+def chain_of_three(world, settings) -> int:
+    """A chain with three events of this test's at its end (the world's events spread over
+    the chains at random on SQLite, so the longest may hold only one or two)."""
+    from wushe.audit.models import AuditEvent
+    from wushe.audit.services import audit_record
+
+    settings.AUDIT_CHAINS = 1  # SQLite takes the first free head; PostgreSQL keeps to its own
+    events = [audit_record(actor=None, action="test.link", object_repr=str(n)) for n in range(3)]
+    assert len({e.chain for e in events}) == 1
+    assert AuditEvent.objects.filter(chain=events[0].chain).count() >= 3
+    return events[0].chain
+
+
+@pytest.fixture
 def login(client):
     """Log `client` in as a persona of the world, through the real login form's backend."""
 

@@ -114,12 +114,18 @@ def _insert_one(model: type[models.Model], vendor: str) -> tuple[str, Fields]:
     meta = model._meta
     fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
     assert not any(f.has_db_default() for f in fields), f"{model}: db_default is not handled here"
+    into, returning = _into(model, fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    return f"{into} VALUES ({placeholders}) {returning}", [(f, _plain(f)) for f in fields]
+
+
+def _into(model: type[models.Model], fields: list[models.Field]) -> tuple[str, str]:
+    """`INSERT INTO table (columns)` and `RETURNING key` of a one-row insert."""
     qn = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn(meta.pk.column)}"
+    columns = ", ".join(qn(f.column) for f in fields)
+    return f"INSERT INTO {qn(model._meta.db_table)} ({columns})", (
+        f"RETURNING {qn(model._meta.pk.column)}"
     )
-    return sql, [(f, _plain(f)) for f in fields]
 
 
 # Fields that store a value of this type (or None) as it is: their pre_save reads the
@@ -163,15 +169,10 @@ def _insert_if(model: type[models.Model], condition: str) -> str:
     """`INSERT … SELECT * FROM (VALUES …) WHERE condition RETURNING key`. Each value is cast
     to its column's type: outside an INSERT's own VALUES, PostgreSQL would take a NULL or a
     quoted literal as text, which no integer or date column takes."""
-    meta = model._meta
     _sql, fields = _insert_one(model, connection.vendor)
-    qn = connection.ops.quote_name
+    into, returning = _into(model, [f for f, _plain in fields])
     cast = ", ".join(f"%s::{f.cast_db_type(connection)}" for f, _plain in fields)
-    return (
-        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f, _p in fields)}) "
-        f"SELECT * FROM (VALUES ({cast})) AS v WHERE {condition} "
-        f"RETURNING {qn(meta.pk.column)}"
-    )
+    return f"{into} SELECT * FROM (VALUES ({cast})) AS v WHERE {condition} {returning}"
 
 
 def inserted(obj: models.Model, pk) -> models.Model:
