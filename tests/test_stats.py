@@ -531,3 +531,77 @@ def test_writers_sharing_a_household_never_deadlock_and_the_figures_stay_exact()
     assert failures == []
     assert Visit.objects.count() == 4 + 4 * 12
     assert stats_verify() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_held_back_by_anothers_lock_places_the_mark_seeing_it():
+    """One transaction deletes a person's first visit of a month and holds its marks; another
+    deletes the person's other visit meanwhile and waits for them. When it gets them, it must
+    look at the visits again: placed from a look taken before the wait, the person's one for
+    the month would go back to the first visit, deleted, and the person still be counted."""
+    import threading
+
+    from django.db import connections, transaction
+
+    from tests.conftest import build_world
+    from wushe.people import services as people
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent connections; SQLite serialises writers anyway")
+    world = build_world()
+    person = people.person_create(by=None, name="走访对象", region=world.region("152201001001"))
+    worker = world.users["station_worker"]
+    today = timezone.localtime()
+    month = (today.replace(day=1) - timedelta(days=1)).replace(
+        day=1, hour=9, minute=0, second=0, microsecond=0
+    )  # the month before this one: every day below is in the past
+    first, _ = services.visit_create(by=worker, person=person, visited_at=month,
+                                     items=[item("elderly.home_visit")])  # fmt: skip
+    second, _ = services.visit_create(by=worker, person=person,
+                                      visited_at=month + timedelta(days=5),
+                                      items=[item("elderly.home_visit")])  # fmt: skip
+    holding, release, failures = threading.Event(), threading.Event(), []
+
+    def delete_first() -> None:
+        try:
+            with transaction.atomic():
+                services.visit_delete(by=worker, visit=Visit.objects.get(pk=first.pk),
+                                      reason="重复登记")  # fmt: skip
+                holding.set()
+                release.wait(20)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(f"first: {type(exc).__name__}: {exc}")
+        finally:
+            connections.close_all()
+
+    def delete_second() -> None:
+        try:
+            holding.wait(20)
+            services.visit_delete(by=worker, visit=Visit.objects.get(pk=second.pk),
+                                  reason="走错了人")  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(f"second: {type(exc).__name__}: {exc}")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=delete_first), threading.Thread(target=delete_second)]
+    for thread in threads:
+        thread.start()
+    assert holding.wait(20)
+    with connection.cursor() as cursor:  # until the second waits for the marks' lock
+        for _ in range(200):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                break
+            threading.Event().wait(0.05)
+        else:
+            pytest.fail("the second change never waited for the first")
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert not Visit.objects.filter(person=person).exists()
+    assert stats_verify() == []

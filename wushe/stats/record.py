@@ -257,16 +257,18 @@ def refresh_marks(keys: Iterable[tuple[str, str]]) -> None:
 
     registry = by_code()
     for series_code, key in sorted(set(keys)):
-        series = registry[series_code]
-        now = series.locate(key)
-        _place(series_code, key, now)
+        _place(series_code, key, registry[series_code].locate)
 
 
-def _place(series: str, key: str, now: tuple[str, date] | None) -> None:
+def _place(series: str, key: str, locate) -> None:
+    """Lock the mark, then look where it belongs: under READ COMMITTED the look, a statement
+    after the lock, sees the records of whoever held the mark before (another change to a
+    visit of the same person and month), which a look taken before the lock would miss."""
     for _attempt in range(3):
         try:
             with transaction.atomic():
                 mark = Mark.objects.select_for_update().filter(series=series, key=key).first()
+                now = locate(key)
                 was = (mark.region_code, mark.day) if mark else None
                 if was == now:
                     return
