@@ -169,8 +169,7 @@ def audit_record(
             request_id=info.request_id,
         )
         event.actor_id = actor_obj.pk if actor_obj else None
-        db = connections[DEFAULT_DB_ALIAS]
-        last = getattr(db, "wushe_audit_head", None) if connection.vendor == "postgresql" else None
+        last = _last_head() if connection.vendor == "postgresql" else None
         if last is None or not _append(event, last, guarded=True):
             _append(event, _lock_head(), guarded=False)
     return event
@@ -219,6 +218,11 @@ def _append(event: AuditEvent, head: Head | AuditChainHead, *, guarded: bool) ->
     # chain, and the next guarded write then finds the head elsewhere and takes another.
     connections[DEFAULT_DB_ALIAS].wushe_audit_head = moved
     return True
+
+
+def _last_head() -> Head | None:
+    """Where this connection's last event left its chain, if it wrote one."""
+    return getattr(connections[DEFAULT_DB_ALIAS], "wushe_audit_head", None)
 
 
 def field_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

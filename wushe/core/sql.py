@@ -155,9 +155,9 @@ def insert_statement(obj: models.Model, *, only_if: str = "") -> tuple[str, list
     """The INSERT … RETURNING key that `insert` runs for `obj`, and its parameters (for a
     caller that runs it inside a statement of its own, as the audit trail does).
 
-    `only_if` (PostgreSQL): an SQL condition; the row goes in only where it holds, and then
-    nothing comes back (the audit trail's event, when its chain head moved in the same
-    statement)."""
+    `only_if` (PostgreSQL): an SQL condition; the row goes in only where it holds, and where
+    it does not, nothing is inserted and no key comes back (the audit trail's event, written
+    only if its chain head moved in the same statement)."""
     sql, fields = _insert_one(type(obj), connection.vendor)
     if only_if:
         sql = _insert_if(type(obj), only_if)

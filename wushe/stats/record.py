@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 
@@ -260,7 +260,7 @@ def refresh_marks(keys: Iterable[tuple[str, str]]) -> None:
         _place(series_code, key, registry[series_code].locate)
 
 
-def _place(series: str, key: str, locate) -> None:
+def _place(series: str, key: str, locate: Callable[[str], tuple[str, date] | None]) -> None:
     """Lock the mark, then look where it belongs: under READ COMMITTED the look, a statement
     after the lock, sees the records of whoever held the mark before (another change to a
     visit of the same person and month), which a look taken before the lock would miss."""
