@@ -48,6 +48,11 @@ def setup_django(*, reuse: bool = False) -> str:
     from django.core.management import call_command
 
     django.setup()
+    from django.conf import settings
+
+    # As in production: with DEBUG on (the development default) Django would keep and log
+    # every statement, a cost per statement that no deployment pays.
+    settings.DEBUG = False
     call_command("migrate", verbosity=0)
     from django.db import connection
 

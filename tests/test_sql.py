@@ -97,3 +97,38 @@ def test_insert_writes_the_rows_linked_to_the_new_one(world):
     stored = Visit.objects.get(pk=visit.pk)
     assert sorted(i.pk for i in stored.items.all()) == sorted(i.pk for i in items)
     assert not stored.workers.exists() and not visit._state.adding
+
+
+def test_a_hot_statement_is_prepared_once_and_still_logged_and_its_errors_translated(world):
+    """On PostgreSQL `prepared_cursor` names a statement on the connection the first time
+    it runs, and later runs reuse it; Django still keeps each run's SQL with its values (a
+    prepared run leaves psycopg no text to read back), and a broken constraint is Django's
+    IntegrityError, as on any cursor. On SQLite it is the connection's own cursor."""
+    from django.db import IntegrityError
+    from django.test.utils import CaptureQueriesContext
+
+    from wushe.core.sql import prepared_cursor
+
+    statement = "SELECT %s + 1 AS wushe_prepared_probe"
+    with CaptureQueriesContext(connection) as queries:
+        for n in range(3):
+            with prepared_cursor() as cursor:
+                cursor.execute(statement, [n])
+                assert cursor.fetchone() == (n + 1,)
+    assert [q["sql"] for q in queries][-3:] == [
+        f"SELECT {n} + 1 AS wushe_prepared_probe" for n in range(3)
+    ]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements "
+                "WHERE statement LIKE %s AND NOT from_sql",
+                ["%wushe_prepared_probe%"],
+            )
+            assert cursor.fetchone() == (1,)
+    taken = world.region("152201001001").code
+    with pytest.raises(IntegrityError), transaction.atomic(), prepared_cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO regions_region SELECT * FROM regions_region WHERE code = %s",
+            [taken],
+        )

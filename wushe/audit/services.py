@@ -17,7 +17,7 @@ from django.utils import timezone
 from wushe.audit.models import AuditChainHead, AuditEvent
 from wushe.core import context
 from wushe.core.crypto import hmac_sm3_hex
-from wushe.core.sql import insert_statement, inserted
+from wushe.core.sql import insert_statement, inserted, prepared_cursor
 
 GENESIS = "0" * 64
 HASHED_FIELDS = (
@@ -187,7 +187,7 @@ def _append(event: AuditEvent, head: Head | AuditChainHead, *, guarded: bool) ->
     moved = Head(head.chain, event.seq, event.hash, head_mac(head.chain, event.seq, event.hash))
     table = connection.ops.quote_name(AuditChainHead._meta.db_table)
     move = f'UPDATE {table} SET "seq" = %s, "hash" = %s, "mac" = %s WHERE "chain" = %s'  # noqa: S608
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         if guarded:
             sql, params = insert_statement(event, only_if="EXISTS (SELECT 1 FROM moved)")
             cursor.execute(

@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.transaction import TransactionManagementError
 
 from wushe.core.locks import GONE
-from wushe.core.sql import PG_BATCH, insert_rows, rows_statement, values
+from wushe.core.sql import PG_BATCH, insert_rows, prepared_cursor, rows_statement, values
 from wushe.stats.models import Delta, Mark
 from wushe.stats.series import DistinctSeries, SumSeries, series_of
 
@@ -172,7 +172,7 @@ def _take_marks_pg(
     own = [(*key, value) for key, value in deltas.items() if value]
     inserted: set[tuple[str, str]] = set()
     existing: dict[tuple[str, str], tuple[int, str, date]] = {}
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         for batch in itertools.batched(rows, PG_BATCH):
             marks, params = rows_statement(Mark, MARK_COLUMNS, batch, tail=tail)
             more, more_params = values(own) if own else ("", [])
